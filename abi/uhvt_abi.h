@@ -1,0 +1,185 @@
+/* uhvt_abi.h: the contract between the uhvt monitor and its guests. */
+#ifndef UHVT_ABI_H
+#define UHVT_ABI_H
+
+/*
+ * Self-contained C11 (freestanding-safe): both the monitor and the guest
+ * runtime include this file, so it must not depend on either side.
+ *
+ * Entry: the guest starts in 64-bit long mode at the ELF entry point with
+ *   rdi = guest-physical address of struct uhvt_boot_info,
+ *   rsp = top of guest memory (16-byte aligned),
+ *   interrupts disabled, paging on with an identity map (virtual ==
+ *   guest-physical) in which page 0 and the page below the stack are
+ *   unmapped, text is read-only and everything else is non-executable.
+ *
+ * Hypercalls: the guest issues a 32-bit OUT to port UHVT_HC_PORT(nr) whose
+ * value is the guest-physical address of the call's argument struct.  The
+ * monitor copies the struct in, validates it, acts, and writes the struct
+ * back once.  Anything else (other port, width or direction, a struct that is
+ * not wholly inside guest memory, misaligned) is a malformed request: the
+ * monitor ends the guest with UHVT_EXIT_BAD_HYPERCALL.  A well-formed request
+ * with invalid contents gets a non-zero `ret` (enum uhvt_ret) instead.
+ * Because the address travels in 32 bits, guest memory is at most 4 GiB.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define UHVT_ABI_VERSION 1
+
+/* A guest-physical address: an integer, never a host pointer. */
+typedef uint64_t uhvt_gpa_t;
+
+#define UHVT_PAGE_SIZE 4096ULL
+#define UHVT_MEM_MAX (4ULL << 30)
+/* The stack occupies the top of guest memory; the page below it is a guard. */
+#define UHVT_STACK_SIZE (1ULL << 20)
+
+#define UHVT_HC_PIO_BASE 0x500
+#define UHVT_HC_PORT(nr) (UHVT_HC_PIO_BASE + (nr))
+
+enum uhvt_hypercall {
+    UHVT_HC_WALLTIME = 1, /* struct uhvt_hc_walltime */
+    UHVT_HC_CONSOLE = 2,  /* struct uhvt_hc_console */
+    UHVT_HC_POLL = 3,     /* struct uhvt_hc_poll */
+    UHVT_HC_EXIT = 4,     /* struct uhvt_hc_exit; does not return */
+    UHVT_HC_ABORT = 5,    /* struct uhvt_hc_abort; does not return */
+    UHVT_HC_FAULT = 6,    /* struct uhvt_hc_fault; does not return */
+    UHVT_HC_MAX
+};
+
+/* Values of `ret`: 0 or a reason the monitor refused a well-formed request. */
+enum uhvt_ret {
+    UHVT_OK = 0,
+    UHVT_EAGAIN = 1, /* nothing to do now; try again after polling */
+    UHVT_EINVAL = 2, /* a field is out of range */
+    UHVT_EIO = 3,    /* the host failed to do the I/O */
+    UHVT_ENODEV = 4, /* no such device, or not attached */
+    UHVT_EROFS = 5,  /* the device is read-only */
+};
+
+/* Wall clock: nanoseconds since the Unix epoch (CLOCK_REALTIME). */
+struct uhvt_hc_walltime {
+    uint64_t nsecs; /* out */
+};
+
+/* Write `len` bytes at `data` to the console; at most UHVT_CONSOLE_MAX. */
+#define UHVT_CONSOLE_MAX (64U * 1024)
+struct uhvt_hc_console {
+    uhvt_gpa_t data;
+    uint32_t len;
+    int32_t ret; /* out: UHVT_EINVAL if len > UHVT_CONSOLE_MAX */
+};
+
+/*
+ * Block until a device is readable or `timeout_ns` has passed (0: just
+ * check).  Out: `ready` has bit N set when manifest entry N has input.
+ */
+struct uhvt_hc_poll {
+    uint64_t timeout_ns;
+    uint64_t ready; /* out */
+    int32_t ret;    /* out */
+    uint32_t pad;
+};
+
+/* End the guest; the monitor exits with `status` (see UHVT_EXIT_*). */
+struct uhvt_hc_exit {
+    int32_t status;
+    uint32_t pad;
+};
+
+/* End the guest abnormally; `msg` (at most UHVT_ABORT_MSG_MAX) is printed. */
+#define UHVT_ABORT_MSG_MAX 1024U
+struct uhvt_hc_abort {
+    uhvt_gpa_t msg;
+    uint32_t len;
+    uint32_t pad;
+};
+
+/* A CPU exception the guest could not handle, reported by its handler. */
+struct uhvt_hc_fault {
+    uint64_t vector;
+    uint64_t error_code;
+    uint64_t rip;
+    uint64_t rsp;
+    uint64_t rflags;
+    uint64_t cr2;
+};
+
+/*
+ * Monitor exit status.  A guest's own status 0..UHVT_EXIT_GUEST_MAX passes
+ * through unchanged; the codes above it belong to the monitor.
+ */
+#define UHVT_EXIT_GUEST_MAX 119
+enum uhvt_exit {
+    UHVT_EXIT_RANGE = 120,         /* guest exit status outside 0..119 */
+    UHVT_EXIT_ABORT = 121,         /* guest aborted */
+    UHVT_EXIT_FAULT = 122,         /* guest CPU exception or triple fault */
+    UHVT_EXIT_BAD_HYPERCALL = 123, /* malformed request or unexpected exit */
+    UHVT_EXIT_TIMEOUT = 124,       /* --timeout expired */
+    UHVT_EXIT_SETUP = 125,         /* the monitor could not start the guest */
+    /* 128 + signal number: ended by SIGINT, SIGTERM or SIGHUP. */
+};
+
+/* Handed to the guest in rdi.  All addresses are guest-physical. */
+#define UHVT_BOOT_RANDOM_SIZE 32
+struct uhvt_boot_info {
+    uint64_t mem_size;   /* bytes of guest memory */
+    uint64_t kernel_end; /* page-aligned end of the loaded image */
+    uint64_t tsc_freq;   /* TSC ticks per second */
+    uint64_t argc;
+    uhvt_gpa_t argv; /* argc + 1 entries of uhvt_gpa_t, the last 0 */
+    uhvt_gpa_t phdr; /* copy of the ELF program headers */
+    uint64_t phnum;
+    uint64_t phent;
+    uint8_t random[UHVT_BOOT_RANDOM_SIZE]; /* host entropy */
+};
+
+/*
+ * ELF notes, owner UHVT_NOTE_NAME, in PT_NOTE segments.  The monitor refuses
+ * an image without a matching ABI version before it touches KVM.
+ */
+#define UHVT_NOTE_NAME "uhvt"
+#define UHVT_NOTE_ABI 1      /* desc: struct uhvt_note_abi */
+#define UHVT_NOTE_MANIFEST 2 /* desc: struct uhvt_manifest */
+
+struct uhvt_note_abi {
+    uint32_t version;
+};
+
+/* Devices an application declares; a device's handle is its index here. */
+#define UHVT_NAME_MAX 32 /* including the terminating NUL */
+#define UHVT_MANIFEST_MAX 16
+enum uhvt_dev_type {
+    UHVT_DEV_NONE = 0,
+    UHVT_DEV_NET = 1,
+    UHVT_DEV_BLOCK = 2,
+};
+struct uhvt_manifest_entry {
+    char name[UHVT_NAME_MAX]; /* [a-zA-Z0-9_-]+, NUL-terminated */
+    uint32_t type;            /* enum uhvt_dev_type */
+    uint32_t flags;           /* reserved, 0 */
+};
+struct uhvt_manifest {
+    uint32_t version; /* UHVT_ABI_VERSION */
+    uint32_t entries;
+    struct uhvt_manifest_entry e[UHVT_MANIFEST_MAX];
+};
+
+_Static_assert(sizeof(uhvt_gpa_t) == 8, "gpa is 64-bit");
+_Static_assert(sizeof(struct uhvt_hc_walltime) == 8, "walltime");
+_Static_assert(sizeof(struct uhvt_hc_console) == 16, "console");
+_Static_assert(offsetof(struct uhvt_hc_console, ret) == 12, "console.ret");
+_Static_assert(sizeof(struct uhvt_hc_poll) == 24, "poll");
+_Static_assert(offsetof(struct uhvt_hc_poll, ret) == 16, "poll.ret");
+_Static_assert(sizeof(struct uhvt_hc_exit) == 8, "exit");
+_Static_assert(sizeof(struct uhvt_hc_abort) == 16, "abort");
+_Static_assert(sizeof(struct uhvt_hc_fault) == 48, "fault");
+_Static_assert(sizeof(struct uhvt_boot_info) == 96, "boot info");
+_Static_assert(offsetof(struct uhvt_boot_info, random) == 64, "boot random");
+_Static_assert(sizeof(struct uhvt_note_abi) == 4, "abi note");
+_Static_assert(sizeof(struct uhvt_manifest_entry) == 40, "manifest entry");
+_Static_assert(sizeof(struct uhvt_manifest) == 8 + 16 * 40, "manifest");
+
+#endif

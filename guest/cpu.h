@@ -1,0 +1,53 @@
+/* cpu.h: x86-64 register and instruction helpers (internal). */
+#ifndef GUEST_CPU_H
+#define GUEST_CPU_H
+
+#include <stdint.h>
+
+#define MSR_EFER 0xc0000080u
+#define MSR_STAR 0xc0000081u
+#define MSR_LSTAR 0xc0000082u
+#define MSR_FMASK 0xc0000084u
+#define MSR_FS_BASE 0xc0000100u
+
+#define EFER_SCE (1u << 0)
+
+/* The selectors of the GDT built by cpu_init (the monitor's are the same). */
+#define CPU_SEL_CODE 0x08
+#define CPU_SEL_DATA 0x10
+#define CPU_SEL_TSS 0x18
+
+static inline void cpu_wrmsr(uint32_t msr, uint64_t v)
+{
+    __asm__ __volatile__("wrmsr"
+                         :
+                         : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static inline uint64_t cpu_rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+
+    __asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return (uint64_t)hi << 32 | lo;
+}
+
+static inline void cpu_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    __asm__ __volatile__("cpuid"
+                         : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+                         : "a"(leaf), "c"(sub));
+}
+
+/* lfence keeps the read from being hoisted above earlier instructions. */
+static inline uint64_t cpu_rdtsc(void)
+{
+    uint32_t lo, hi;
+
+    __asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+    return (uint64_t)hi << 32 | lo;
+}
+
+void cpu_init(void);
+
+#endif

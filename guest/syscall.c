@@ -1,0 +1,264 @@
+/* syscall.c: musl's system calls: the dispatch table and process calls. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+
+#include "cpu.h"
+#include "hypercall.h"
+#include "runtime.h"
+
+/*
+ * Everything here runs on the caller's stack, below its red zone (see
+ * syscall_entry.S).  The handlers may call only musl's memcpy, memset and
+ * memmove, which are general-register assembly; anything else could touch
+ * vector registers the caller expects preserved.
+ *
+ * The one process is pid 1 and its one thread is tid 1.
+ */
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+#define MSR_GS_BASE 0xc0000101u
+#define KERNEL_SIGSET_SIZE 8
+#define SIG_MAX 64
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static _Noreturn void syscall_exit(int status)
+{
+    /* Unlike Linux, no `& 0xff`: the monitor reports a status above 119. */
+    struct uhvt_hc_exit e = { .status = status };
+    hypercall_noreturn(UHVT_HC_EXIT, &e);
+}
+
+static long sys_exit(const long a[6])
+{
+    syscall_exit((int)a[0]);
+}
+
+/* 48-bit virtual addresses: bits 63..47 all equal. */
+static int syscall_canonical(uint64_t v)
+{
+    return (uint64_t)((int64_t)(v << 16) >> 16) == v;
+}
+
+/*
+ * musl moves FS to its own thread control block through here, while this
+ * frame and the dispatcher's are live: neither may check a canary.
+ */
+static NOSSP long sys_arch_prctl(const long a[6])
+{
+    uint64_t *out = (uint64_t *)a[1];
+
+    switch (a[0]) {
+    case ARCH_SET_FS:
+    case ARCH_SET_GS:
+        if (!syscall_canonical((uint64_t)a[1]))
+            return -EPERM;
+        cpu_wrmsr(a[0] == ARCH_SET_FS ? MSR_FS_BASE : MSR_GS_BASE,
+                  (uint64_t)a[1]);
+        return 0;
+    case ARCH_GET_FS:
+    case ARCH_GET_GS:
+        if (!mem_check(out, sizeof *out))
+            return -EFAULT;
+        *out = cpu_rdmsr(a[0] == ARCH_GET_FS ? MSR_FS_BASE : MSR_GS_BASE);
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+static long sys_one(const long a[6])
+{
+    (void)a;
+    return 1;
+}
+
+static long sys_zero(const long a[6])
+{
+    (void)a;
+    return 0;
+}
+
+static long sys_uname(const long a[6])
+{
+    struct utsname *u = (struct utsname *)a[0];
+    static const struct utsname uts = {
+        .sysname = "uhvt",
+        .nodename = "uhvt",
+        .release = STR(UHVT_ABI_VERSION),
+        .version = "uhvt unikernel",
+        .machine = "x86_64",
+        .domainname = "(none)",
+    };
+
+    if (!mem_check(u, sizeof *u))
+        return -EFAULT;
+    memcpy(u, &uts, sizeof uts);
+    return 0;
+}
+
+/* No signal is ever delivered, so masks and handlers have no effect. */
+static long sys_rt_sigprocmask(const long a[6])
+{
+    uint64_t *old = (uint64_t *)a[2];
+
+    if (a[3] != KERNEL_SIGSET_SIZE)
+        return -EINVAL;
+    if (old != NULL) {
+        if (!mem_check(old, sizeof *old))
+            return -EFAULT;
+        *old = 0;
+    }
+    return 0;
+}
+
+static long sys_rt_sigaction(const long a[6])
+{
+    int sig = (int)a[0];
+    /* The kernel's struct: handler, flags, restorer, mask. */
+    uint64_t *old = (uint64_t *)a[2];
+
+    if (sig < 1 || sig > SIG_MAX || a[3] != KERNEL_SIGSET_SIZE)
+        return -EINVAL;
+    if (a[1] != 0 && (sig == SIGKILL || sig == SIGSTOP))
+        return -EINVAL;
+    if (old != NULL) {
+        if (!mem_check(old, 4 * sizeof *old))
+            return -EFAULT;
+        memset(old, 0, 4 * sizeof *old); /* SIG_DFL */
+    }
+    return 0;
+}
+
+static long sys_sigaltstack(const long a[6])
+{
+    stack_t *old = (stack_t *)a[1];
+
+    if (old != NULL) {
+        if (!mem_check(old, sizeof *old))
+            return -EFAULT;
+        *old = (stack_t){ .ss_flags = SS_DISABLE };
+    }
+    return 0;
+}
+
+/*
+ * A signal to ourselves takes its default action, since no handler can run:
+ * SIGABRT (musl's abort() raises it) and the other terminating signals end
+ * the guest with a message; the ones ignored by default do nothing.
+ */
+static long syscall_signal_self(long sig)
+{
+    static char msg[] = "killed by signal NN";
+    char *d = msg + sizeof msg - 3;
+
+    if (sig < 0 || sig > SIG_MAX)
+        return -EINVAL;
+    switch (sig) {
+    case 0:
+    case SIGCHLD:
+    case SIGCONT:
+    case SIGURG:
+    case SIGWINCH:
+    case SIGSTOP:
+    case SIGTSTP:
+    case SIGTTIN:
+    case SIGTTOU:
+        return 0;
+    case SIGABRT:
+        hypercall_abort("abort()");
+    default:
+        if (sig >= 10)
+            *d++ = (char)('0' + sig / 10);
+        *d++ = (char)('0' + sig % 10);
+        *d = '\0';
+        hypercall_abort(msg);
+    }
+}
+
+static long sys_kill(const long a[6])
+{
+    pid_t pid = (pid_t)a[0];
+
+    if (pid != 1 && pid != 0 && pid != -1)
+        return -ESRCH;
+    return syscall_signal_self(a[1]);
+}
+
+static long sys_tkill(const long a[6])
+{
+    if (a[0] != 1)
+        return -ESRCH;
+    return syscall_signal_self(a[1]);
+}
+
+static long sys_tgkill(const long a[6])
+{
+    if (a[0] != 1 || a[1] != 1)
+        return -ESRCH;
+    return syscall_signal_self(a[2]);
+}
+
+typedef long syscall_fn(const long a[6]);
+
+static syscall_fn *const syscall_table[] = {
+    [SYS_read] = sys_read,
+    [SYS_write] = sys_write,
+    [SYS_close] = sys_close,
+    [SYS_fstat] = sys_fstat,
+    [SYS_lseek] = sys_lseek,
+    [SYS_mmap] = sys_mmap,
+    [SYS_mprotect] = sys_mprotect,
+    [SYS_munmap] = sys_munmap,
+    [SYS_brk] = sys_brk,
+    [SYS_rt_sigaction] = sys_rt_sigaction,
+    [SYS_rt_sigprocmask] = sys_rt_sigprocmask,
+    [SYS_ioctl] = sys_ioctl,
+    [SYS_readv] = sys_readv,
+    [SYS_writev] = sys_writev,
+    [SYS_sched_yield] = sys_sched_yield,
+    [SYS_mremap] = sys_mremap,
+    [SYS_madvise] = sys_madvise,
+    [SYS_nanosleep] = sys_nanosleep,
+    [SYS_getpid] = sys_one,
+    [SYS_exit] = sys_exit,
+    [SYS_kill] = sys_kill,
+    [SYS_uname] = sys_uname,
+    [SYS_fcntl] = sys_fcntl,
+    [SYS_gettimeofday] = sys_gettimeofday,
+    [SYS_getuid] = sys_zero,
+    [SYS_getgid] = sys_zero,
+    [SYS_geteuid] = sys_zero,
+    [SYS_getegid] = sys_zero,
+    [SYS_getppid] = sys_zero,
+    [SYS_sigaltstack] = sys_sigaltstack,
+    [SYS_arch_prctl] = sys_arch_prctl,
+    [SYS_gettid] = sys_one,
+    [SYS_tkill] = sys_tkill,
+    [SYS_time] = sys_time,
+    [SYS_set_tid_address] = sys_one,
+    [SYS_clock_gettime] = sys_clock_gettime,
+    [SYS_clock_getres] = sys_clock_getres,
+    [SYS_clock_nanosleep] = sys_clock_nanosleep,
+    [SYS_exit_group] = sys_exit,
+    [SYS_tgkill] = sys_tgkill,
+    [SYS_newfstatat] = sys_newfstatat,
+    [SYS_getrandom] = sys_getrandom,
+};
+
+/* Returns the result or -errno, as the kernel does; unknown calls -ENOSYS. */
+NOSSP long syscall_dispatch(struct syscall_frame *f)
+{
+    unsigned long nr = (unsigned long)f->nr;
+
+    if (nr >= ARRAY_SIZE(syscall_table) || syscall_table[nr] == NULL)
+        return -ENOSYS;
+    return syscall_table[nr](f->a);
+}

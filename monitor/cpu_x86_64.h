@@ -1,0 +1,38 @@
+/* cpu_x86_64.h: long-mode entry state: page tables, GDT, control registers, CPUID. */
+#ifndef CPU_X86_64_H
+#define CPU_X86_64_H
+
+#include <stdint.h>
+
+#include "elf.h"
+#include "kvm.h"
+#include "mem.h"
+
+#define PTE_P 0x1ULL
+#define PTE_W 0x2ULL
+#define PTE_PS 0x80ULL
+#define PTE_NX (1ULL << 63)
+
+/*
+ * Write identity-mapped page tables for all of guest memory at LAYOUT_PT:
+ * 2 MiB pages wherever a 2 MiB region has one permission, 4 KiB pages where
+ * it does not.  Page 0 and the stack guard page are not mapped; image
+ * segments get their ELF permissions (text read-only, nothing writable is
+ * executable); the rest is read-write, non-executable.  Returns the PML4
+ * address (cr3), or 0 if the tables would not fit (never for a parsed image).
+ */
+uint64_t cpu_page_tables(const struct mem *m, const struct elf_image *img);
+
+/* The address of the unmapped page below the stack. */
+uint64_t cpu_stack_guard(const struct mem *m);
+
+/*
+ * Put the vCPU in 64-bit long mode at the image entry with SSE (and XSAVE/AVX
+ * where available), the hypervisor CPUID view minus VMX/SVM, rdi pointing to
+ * the boot info and rsp at the top of memory.  Returns the TSC frequency in
+ * Hz.  Exits with UHVT_EXIT_SETUP on failure.
+ */
+uint64_t cpu_setup(const struct vm_kvm *k, const struct mem *m,
+                   const struct elf_image *img);
+
+#endif

@@ -1,0 +1,21 @@
+/* hypercall.h: decode a port-I/O exit into a hypercall, check it, and run it. */
+#ifndef HYPERCALL_H
+#define HYPERCALL_H
+
+#include <stdint.h>
+
+#include "vm.h"
+
+/*
+ * Handle one port-I/O exit: `size` bytes, `count` times, `out` or in, with
+ * `value` the data the guest wrote.  Only a 4-byte single OUT to a hypercall
+ * port carrying the 8-byte-aligned address of an argument struct wholly in
+ * guest memory is well-formed; anything else ends the guest
+ * (UHVT_EXIT_BAD_HYPERCALL).  The struct is copied in once, validated and
+ * acted on as a copy, and copied back once.  Returns VM_CONTINUE or the
+ * monitor's exit status.  Needs no KVM: fuzzers call it directly.
+ */
+int hypercall_handle(struct vm *vm, uint16_t port, uint8_t size, uint32_t count,
+                     int out, uint32_t value);
+
+#endif

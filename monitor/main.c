@@ -1,0 +1,108 @@
+/* main.c: uhvt: options, then the fixed order: load, boot info, signals, run. */
+#include <err.h>
+#include <fcntl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "cpu_x86_64.h"
+#include "layout.h"
+#include "options.h"
+#include "uhvt_abi.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#ifndef UHVT_VERSION
+#define UHVT_VERSION "0.1"
+#endif
+
+static void on_signal(int sig) { vm_signal = sig; }
+
+/*
+ * The signals that end the guest stay blocked except inside KVM_RUN and the
+ * poll hypercall's ppoll, so one arriving at any other moment is delivered
+ * at the next entry and interrupts it: none is lost, however the guest spins.
+ */
+static void signals_setup(struct vm *vm, unsigned timeout)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGALRM};
+    sigset_t block;
+    sigemptyset(&block);
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+        sigaddset(&block, sigs[i]);
+        if (sigaction(sigs[i], &sa, NULL) < 0)
+            err(UHVT_EXIT_SETUP, "sigaction");
+    }
+    signal(SIGPIPE, SIG_IGN); /* a closed console is an error code, not death */
+    if (sigprocmask(SIG_BLOCK, &block, &vm->run_mask) < 0)
+        err(UHVT_EXIT_SETUP, "sigprocmask");
+
+    /* KVM takes the kernel's 8-byte sigset, the head of glibc's sigset_t. */
+    struct {
+        struct kvm_signal_mask head;
+        uint8_t set[8];
+    } kmask = {.head.len = 8};
+    memcpy(kmask.set, &vm->run_mask, 8);
+    if (ioctl(vm->kvm.vcpu_fd, KVM_SET_SIGNAL_MASK, &kmask) < 0)
+        err(UHVT_EXIT_SETUP, "KVM_SET_SIGNAL_MASK");
+    if (timeout)
+        alarm(timeout);
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    char why[ELF_WHY_MAX > OPTIONS_WHY_MAX ? ELF_WHY_MAX : OPTIONS_WHY_MAX];
+    switch (options_parse(argc, argv, &o, why)) {
+    case OPTIONS_HELP:
+        fputs(options_usage, stdout);
+        return 0;
+    case OPTIONS_VERSION:
+        printf("uhvt %s (ABI %d)\n", UHVT_VERSION, UHVT_ABI_VERSION);
+        return 0;
+    case OPTIONS_ERROR:
+        fprintf(stderr, "uhvt: %s\nTry 'uhvt --help'.\n", why);
+        return UHVT_EXIT_SETUP;
+    case OPTIONS_RUN:
+        break;
+    }
+
+    static struct vm vm;
+    vm.quiet = o.quiet;
+    int fd = open(o.image, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        err(UHVT_EXIT_SETUP, "%s", o.image);
+    if (elf_parse(fd, &vm.img, why) < 0)
+        errx(UHVT_EXIT_SETUP, "%s: %s", o.image, why);
+    /* The image, a guard page and the stack must all fit. */
+    uint64_t need = vm.img.end + UHVT_PAGE_SIZE + UHVT_STACK_SIZE;
+    if (need > o.mem_size)
+        errx(UHVT_EXIT_SETUP,
+             "%s: needs %llu KiB of guest memory with its stack; --mem is "
+             "%llu KiB", o.image, (unsigned long long)(need >> 10),
+             (unsigned long long)(o.mem_size >> 10));
+
+    int rc = mem_init(&vm.mem, o.mem_size);
+    if (rc < 0) {
+        errno = -rc;
+        err(UHVT_EXIT_SETUP, "guest memory (%llu MiB)",
+            (unsigned long long)(o.mem_size >> 20));
+    }
+    if (elf_load(fd, &vm.img, &vm.mem, why) < 0)
+        errx(UHVT_EXIT_SETUP, "%s: %s", o.image, why);
+    close(fd);
+
+    vm_kvm_create(&vm.kvm, &vm.mem);
+    uint64_t tsc_freq = cpu_setup(&vm.kvm, &vm.mem, &vm.img);
+    if (boot_write(&vm, o.guest_argc, o.guest_argv, tsc_freq) < 0)
+        errx(UHVT_EXIT_SETUP, "guest arguments too long (at most %llu KiB)",
+             (LAYOUT_BOOT_END - LAYOUT_BOOT) >> 10);
+    signals_setup(&vm, o.timeout);
+    return vcpu_run(&vm);
+}

@@ -1,0 +1,9 @@
+/* null_deref.c: reading address 0 faults: page 0 is not mapped. */
+#include <stdio.h>
+
+int main(void)
+{
+    volatile int *p = NULL;
+    printf("%d\n", *p);
+    return 0;
+}
