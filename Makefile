@@ -33,6 +33,15 @@ deps:
 demo: deps all
 	@scripts/demo
 
+# The monitor, uhvt-cc, and the runtime uhvt-cc finds at ../lib/uhvt.
+install: all
+	install -D -m 755 $(B)/uhvt $(DESTDIR)$(PREFIX)/bin/uhvt
+	install -D -m 755 $(B)/uhvt-cc $(DESTDIR)$(PREFIX)/bin/uhvt-cc
+	install -d $(DESTDIR)$(PREFIX)/lib/uhvt/include
+	install -m 644 $(B)/guest/libuhvt.a $(B)/guest/start.o $(B)/guest/uhvt.ld \
+		$(DESTDIR)$(PREFIX)/lib/uhvt/
+	install -m 644 $(B)/guest/include/*.h $(DESTDIR)$(PREFIX)/lib/uhvt/include/
+
 clean:
 	rm -rf $(B)
 

@@ -62,8 +62,9 @@ static int hc_poll(struct vm *vm, union hc_args *a)
         .tv_sec = (time_t)(p->timeout_ns / 1000000000ULL),
         .tv_nsec = (long)(p->timeout_ns % 1000000000ULL),
     };
-    /* Signals are deliverable only here and in KVM_RUN: no lost wake-up. */
-    if (ppoll(NULL, 0, &ts, &vm->run_mask) < 0 && errno != EINTR) {
+    /* A pending signal wakes us; the next KVM_RUN then returns EINTR. */
+    struct pollfd fds[] = {{.fd = vm->sig_fd, .events = POLLIN}};
+    if (ppoll(fds, 1, &ts, NULL) < 0 && errno != EINTR) {
         p->ret = UHVT_EIO;
         return VM_CONTINUE;
     }

@@ -4,8 +4,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "boot.h"
@@ -19,41 +17,6 @@
 #ifndef UHVT_VERSION
 #define UHVT_VERSION "0.1"
 #endif
-
-static void on_signal(int sig) { vm_signal = sig; }
-
-/*
- * The signals that end the guest stay blocked except inside KVM_RUN and the
- * poll hypercall's ppoll, so one arriving at any other moment is delivered
- * at the next entry and interrupts it: none is lost, however the guest spins.
- */
-static void signals_setup(struct vm *vm, unsigned timeout)
-{
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGALRM};
-    sigset_t block;
-    sigemptyset(&block);
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-        sigaddset(&block, sigs[i]);
-        if (sigaction(sigs[i], &sa, NULL) < 0)
-            err(UHVT_EXIT_SETUP, "sigaction");
-    }
-    signal(SIGPIPE, SIG_IGN); /* a closed console is an error code, not death */
-    if (sigprocmask(SIG_BLOCK, &block, &vm->run_mask) < 0)
-        err(UHVT_EXIT_SETUP, "sigprocmask");
-
-    /* KVM takes the kernel's 8-byte sigset, the head of glibc's sigset_t. */
-    struct {
-        struct kvm_signal_mask head;
-        uint8_t set[8];
-    } kmask = {.head.len = 8};
-    memcpy(kmask.set, &vm->run_mask, 8);
-    if (ioctl(vm->kvm.vcpu_fd, KVM_SET_SIGNAL_MASK, &kmask) < 0)
-        err(UHVT_EXIT_SETUP, "KVM_SET_SIGNAL_MASK");
-    if (timeout)
-        alarm(timeout);
-}
 
 int main(int argc, char **argv)
 {
@@ -103,6 +66,6 @@ int main(int argc, char **argv)
     if (boot_write(&vm, o.guest_argc, o.guest_argv, tsc_freq) < 0)
         errx(UHVT_EXIT_SETUP, "guest arguments too long (at most %llu KiB)",
              (LAYOUT_BOOT_END - LAYOUT_BOOT) >> 10);
-    signals_setup(&vm, o.timeout);
+    vm_signals_setup(&vm, o.timeout);
     return vcpu_run(&vm);
 }

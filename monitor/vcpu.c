@@ -4,6 +4,7 @@
 #include <err.h>
 #include <errno.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -25,9 +26,8 @@ static void dump_registers(const struct vm *vm)
             r.rdi, r.rbp, s.cr3);
 }
 
-static int signal_exit(const struct vm *vm)
+static int signal_exit(const struct vm *vm, int sig)
 {
-    int sig = vm_signal;
     if (sig == SIGALRM) {
         vm_report(vm, "guest ran past its --timeout");
         return UHVT_EXIT_TIMEOUT;
@@ -82,17 +82,17 @@ int vcpu_run(struct vm *vm)
 {
     struct kvm_run *run = vm->kvm.run;
     for (;;) {
-        if (ioctl(vm->kvm.vcpu_fd, KVM_RUN, 0) < 0) {
-            if (errno != EINTR && errno != EAGAIN) {
-                warn("KVM_RUN");
-                return UHVT_EXIT_SETUP;
-            }
-        } else {
+        if (ioctl(vm->kvm.vcpu_fd, KVM_RUN, 0) == 0) {
             int rc = handle_exit(vm, run);
             if (rc != VM_CONTINUE)
                 return rc;
+        } else if (errno == EINTR) {
+            int sig = vm_signal_take(vm);
+            if (sig)
+                return signal_exit(vm, sig);
+        } else if (errno != EAGAIN) {
+            warn("KVM_RUN");
+            return UHVT_EXIT_SETUP;
         }
-        if (vm_signal)
-            return signal_exit(vm);
     }
 }

@@ -10,6 +10,7 @@ static void setup(void)
 {
     cr_assert_eq(mem_init(&vm.mem, MEM_MIN), 0);
     vm.quiet = true;
+    vm.sig_fd = -1;
 }
 static void teardown(void) { mem_fini(&vm.mem); }
 TestSuite(hypercall, .init = setup, .fini = teardown);
@@ -117,7 +118,6 @@ Test(hypercall, poll_zero_timeout_returns)
 {
     struct uhvt_hc_poll p = {.timeout_ns = 0, .ready = ~0ULL, .ret = -1};
     memcpy(arg(), &p, sizeof(p));
-    sigemptyset(&vm.run_mask);
     cr_assert_eq(call(UHVT_HC_POLL, ARG), VM_CONTINUE);
     memcpy(&p, arg(), sizeof(p));
     cr_assert_eq(p.ret, UHVT_OK);
