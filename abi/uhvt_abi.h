@@ -46,6 +46,13 @@ enum uhvt_hypercall {
     UHVT_HC_EXIT = 4,     /* struct uhvt_hc_exit; does not return */
     UHVT_HC_ABORT = 5,    /* struct uhvt_hc_abort; does not return */
     UHVT_HC_FAULT = 6,    /* struct uhvt_hc_fault; does not return */
+    UHVT_HC_NET_INFO = 7,   /* struct uhvt_hc_net_info */
+    UHVT_HC_NET_WRITE = 8,  /* struct uhvt_hc_net_io */
+    UHVT_HC_NET_READ = 9,   /* struct uhvt_hc_net_io */
+    UHVT_HC_BLK_INFO = 10,  /* struct uhvt_hc_blk_info */
+    UHVT_HC_BLK_WRITE = 11, /* struct uhvt_hc_blk_io */
+    UHVT_HC_BLK_READ = 12,  /* struct uhvt_hc_blk_io */
+    UHVT_HC_BLK_FLUSH = 13, /* struct uhvt_hc_blk_flush */
     UHVT_HC_MAX
 };
 
@@ -105,6 +112,63 @@ struct uhvt_hc_fault {
     uint64_t rsp;
     uint64_t rflags;
     uint64_t cr2;
+};
+
+/*
+ * Devices.  `handle` is the device's index in the manifest; a handle that is
+ * out of range, of the wrong type or not attached gets UHVT_ENODEV.
+ */
+struct uhvt_hc_net_info {
+    uint32_t handle;
+    int32_t ret;    /* out */
+    uint8_t mac[6]; /* out */
+    uint16_t pad;
+    uint32_t mtu;   /* out: the largest frame is mtu + 14 (Ethernet header) */
+    uint32_t pad2;
+};
+
+/*
+ * Write or read one Ethernet frame (no FCS).  Write: `len` bytes at `data`;
+ * a frame longer than mtu + 14 gets UHVT_EINVAL.  Read: at most `len` bytes
+ * into `data`; out `len` is the frame's length; UHVT_EAGAIN when no frame is
+ * waiting; a frame longer than the buffer is dropped with UHVT_EINVAL.
+ */
+struct uhvt_hc_net_io {
+    uint32_t handle;
+    int32_t ret; /* out */
+    uhvt_gpa_t data;
+    uint32_t len; /* in/out */
+    uint32_t pad;
+};
+
+#define UHVT_BLK_IO_MAX (1U << 20) /* bytes per request */
+struct uhvt_hc_blk_info {
+    uint32_t handle;
+    int32_t ret;          /* out */
+    uint64_t capacity;    /* out: bytes, a multiple of sector_size */
+    uint32_t sector_size; /* out: 512 or 4096 */
+    uint32_t read_only;   /* out: 1 if writes get UHVT_EROFS */
+};
+
+/*
+ * Read or write `len` bytes at byte `offset` of the disk; both multiples of
+ * the sector size, len at most UHVT_BLK_IO_MAX and not 0, the range inside
+ * the capacity; else UHVT_EINVAL.  A write is acknowledged when the host
+ * has it; it is durable after a successful flush.
+ */
+struct uhvt_hc_blk_io {
+    uint32_t handle;
+    int32_t ret; /* out */
+    uint64_t offset;
+    uhvt_gpa_t data;
+    uint32_t len;
+    uint32_t pad;
+};
+
+/* Make every acknowledged write durable (fdatasync). */
+struct uhvt_hc_blk_flush {
+    uint32_t handle;
+    int32_t ret; /* out */
 };
 
 /*
@@ -176,6 +240,14 @@ _Static_assert(offsetof(struct uhvt_hc_poll, ret) == 16, "poll.ret");
 _Static_assert(sizeof(struct uhvt_hc_exit) == 8, "exit");
 _Static_assert(sizeof(struct uhvt_hc_abort) == 16, "abort");
 _Static_assert(sizeof(struct uhvt_hc_fault) == 48, "fault");
+_Static_assert(sizeof(struct uhvt_hc_net_info) == 24, "net info");
+_Static_assert(offsetof(struct uhvt_hc_net_info, mtu) == 16, "net info.mtu");
+_Static_assert(sizeof(struct uhvt_hc_net_io) == 24, "net io");
+_Static_assert(offsetof(struct uhvt_hc_net_io, len) == 16, "net io.len");
+_Static_assert(sizeof(struct uhvt_hc_blk_info) == 24, "blk info");
+_Static_assert(sizeof(struct uhvt_hc_blk_io) == 32, "blk io");
+_Static_assert(offsetof(struct uhvt_hc_blk_io, len) == 24, "blk io.len");
+_Static_assert(sizeof(struct uhvt_hc_blk_flush) == 8, "blk flush");
 _Static_assert(sizeof(struct uhvt_boot_info) == 96, "boot info");
 _Static_assert(offsetof(struct uhvt_boot_info, random) == 64, "boot random");
 _Static_assert(sizeof(struct uhvt_note_abi) == 4, "abi note");

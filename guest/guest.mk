@@ -20,8 +20,8 @@ GUEST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -ffreestanding -fno-pic \
 	-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-MMD -MP
 
-GUEST_C := boot cpu trap syscall console mem clock rng device
-GUEST_S := trap syscall_entry
+GUEST_C := $(basename $(notdir $(wildcard guest/*.c)))
+GUEST_S := $(filter-out start,$(basename $(notdir $(wildcard guest/*.S))))
 GUEST_OBJS := $(GUEST_C:%=$(B)/guest/obj/%.o) $(GUEST_S:%=$(B)/guest/obj/%.S.o)
 GUEST_RT := $(B)/guest/libuhvt.a $(B)/guest/start.o $(B)/guest/uhvt.ld \
 	$(B)/guest/include/uhvt.h $(B)/guest/include/uhvt_abi.h

@@ -10,27 +10,20 @@
 
 #include "uhvt_abi.h"
 
-union hc_args {
-    struct uhvt_hc_walltime walltime;
-    struct uhvt_hc_console console;
-    struct uhvt_hc_poll poll;
-    struct uhvt_hc_exit exit;
-    struct uhvt_hc_abort abort;
-    struct uhvt_hc_fault fault;
-};
-
-static int hc_walltime(struct vm *vm, union hc_args *a)
+static int hc_walltime(struct vm *vm, void *arg)
 {
+    struct uhvt_hc_walltime *a = arg;
     (void)vm;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    a->walltime.nsecs = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+    a->nsecs = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
     return VM_CONTINUE;
 }
 
-static int hc_console(struct vm *vm, union hc_args *a)
+static int hc_console(struct vm *vm, void *arg)
 {
-    struct uhvt_hc_console *c = &a->console;
+    struct uhvt_hc_console *a = arg;
+    struct uhvt_hc_console *c = a;
     if (c->len > UHVT_CONSOLE_MAX) {
         c->ret = UHVT_EINVAL;
         return VM_CONTINUE;
@@ -55,27 +48,41 @@ static int hc_console(struct vm *vm, union hc_args *a)
     return VM_CONTINUE;
 }
 
-static int hc_poll(struct vm *vm, union hc_args *a)
+static int hc_poll(struct vm *vm, void *arg)
 {
-    struct uhvt_hc_poll *p = &a->poll;
+    struct uhvt_hc_poll *a = arg;
+    struct uhvt_hc_poll *p = a;
     struct timespec ts = {
         .tv_sec = (time_t)(p->timeout_ns / 1000000000ULL),
         .tv_nsec = (long)(p->timeout_ns % 1000000000ULL),
     };
-    /* A pending signal wakes us; the next KVM_RUN then returns EINTR. */
-    struct pollfd fds[] = {{.fd = vm->sig_fd, .events = POLLIN}};
-    if (ppoll(fds, 1, &ts, NULL) < 0 && errno != EINTR) {
-        p->ret = UHVT_EIO;
-        return VM_CONTINUE;
-    }
+    /* A pending signal wakes us too; the next KVM_RUN then returns EINTR. */
+    struct pollfd fds[UHVT_MANIFEST_MAX + 1];
+    uint32_t who[UHVT_MANIFEST_MAX];
+    nfds_t n = 0;
+    for (uint32_t i = 0; i < UHVT_MANIFEST_MAX; i++)
+        if (vm->dev[i].type != UHVT_DEV_NONE && vm->dev[i].poll_fd >= 0) {
+            who[n] = i;
+            fds[n++] = (struct pollfd){.fd = vm->dev[i].poll_fd, .events = POLLIN};
+        }
+    fds[n] = (struct pollfd){.fd = vm->sig_fd, .events = POLLIN};
     p->ready = 0;
     p->ret = UHVT_OK;
+    if (ppoll(fds, n + 1, &ts, NULL) < 0) {
+        if (errno != EINTR)
+            p->ret = UHVT_EIO;
+        return VM_CONTINUE;
+    }
+    for (nfds_t i = 0; i < n; i++)
+        if (fds[i].revents & POLLIN)
+            p->ready |= 1ULL << who[i];
     return VM_CONTINUE;
 }
 
-static int hc_exit(struct vm *vm, union hc_args *a)
+static int hc_exit(struct vm *vm, void *arg)
 {
-    int32_t status = a->exit.status;
+    struct uhvt_hc_exit *a = arg;
+    int32_t status = a->status;
     if (status >= 0 && status <= UHVT_EXIT_GUEST_MAX)
         return status;
     vm_report(vm, "guest exit status %d is outside 0..%d", (int)status,
@@ -93,12 +100,13 @@ static void report_text(const uint8_t *s, size_t len)
             fprintf(stderr, "\\x%02x", s[i]);
 }
 
-static int hc_abort(struct vm *vm, union hc_args *a)
+static int hc_abort(struct vm *vm, void *arg)
 {
-    uint32_t len = a->abort.len;
+    struct uhvt_hc_abort *a = arg;
+    uint32_t len = a->len;
     if (len > UHVT_ABORT_MSG_MAX)
         len = UHVT_ABORT_MSG_MAX;
-    const uint8_t *msg = mem_ptr(&vm->mem, a->abort.msg, len);
+    const uint8_t *msg = mem_ptr(&vm->mem, a->msg, len);
     if (!vm->quiet) {
         fputs("uhvt: guest aborted", stderr);
         if (msg != NULL && len > 0) {
@@ -124,9 +132,10 @@ static const char *vector_name(uint64_t v)
     return v < sizeof(names) / sizeof(names[0]) ? names[v] : "exception";
 }
 
-static int hc_fault(struct vm *vm, union hc_args *a)
+static int hc_fault(struct vm *vm, void *arg)
 {
-    const struct uhvt_hc_fault *f = &a->fault;
+    struct uhvt_hc_fault *a = arg;
+    const struct uhvt_hc_fault *f = a;
     vm_report(vm, "guest fault: vector %llu (%s), error code 0x%llx\n"
                   "  rip=0x%016llx rsp=0x%016llx rflags=0x%llx cr2=0x%016llx",
               (unsigned long long)f->vector, vector_name(f->vector),
@@ -138,7 +147,7 @@ static int hc_fault(struct vm *vm, union hc_args *a)
 
 static const struct {
     size_t size;
-    int (*fn)(struct vm *, union hc_args *);
+    hypercall_fn *fn;
 } calls[UHVT_HC_MAX] = {
     [UHVT_HC_WALLTIME] = {sizeof(struct uhvt_hc_walltime), hc_walltime},
     [UHVT_HC_CONSOLE] = {sizeof(struct uhvt_hc_console), hc_console},
@@ -147,6 +156,9 @@ static const struct {
     [UHVT_HC_ABORT] = {sizeof(struct uhvt_hc_abort), hc_abort},
     [UHVT_HC_FAULT] = {sizeof(struct uhvt_hc_fault), hc_fault},
 };
+
+_Static_assert(sizeof(struct uhvt_hc_fault) <= HYPERCALL_ARG_MAX, "arg size");
+_Static_assert(sizeof(struct uhvt_hc_blk_io) <= HYPERCALL_ARG_MAX, "arg size");
 
 int hypercall_handle(struct vm *vm, uint16_t port, uint8_t size, uint32_t count,
                      int out, uint32_t value)
@@ -167,10 +179,10 @@ int hypercall_handle(struct vm *vm, uint16_t port, uint8_t size, uint32_t count,
                   guest ? "not 8-byte aligned" : "outside guest memory");
         return UHVT_EXIT_BAD_HYPERCALL;
     }
-    union hc_args a;
-    memcpy(&a, guest, calls[nr].size);
-    int rc = calls[nr].fn(vm, &a);
+    uint64_t copy[HYPERCALL_ARG_MAX / 8];
+    memcpy(copy, guest, calls[nr].size);
+    int rc = calls[nr].fn(vm, copy);
     if (rc == VM_CONTINUE)
-        memcpy(guest, &a, calls[nr].size);
+        memcpy(guest, copy, calls[nr].size);
     return rc;
 }

@@ -7,6 +7,15 @@
 #include "vm.h"
 
 /*
+ * A hypercall handler: `arg` is the monitor's copy of the argument struct
+ * (8-byte aligned, at most HYPERCALL_ARG_MAX bytes), already bounds-checked
+ * as a whole; every address and length inside it is still unchecked.
+ * Returns VM_CONTINUE (the copy is written back) or an exit status.
+ */
+#define HYPERCALL_ARG_MAX 64
+typedef int hypercall_fn(struct vm *vm, void *arg);
+
+/*
  * Handle one port-I/O exit: `size` bytes, `count` times, `out` or in, with
  * `value` the data the guest wrote.  Only a 4-byte single OUT to a hypercall
  * port carrying the 8-byte-aligned address of an argument struct wholly in

@@ -8,6 +8,7 @@
 
 #include "boot.h"
 #include "cpu_x86_64.h"
+#include "devices.h"
 #include "layout.h"
 #include "options.h"
 #include "uhvt_abi.h"
@@ -38,6 +39,7 @@ int main(int argc, char **argv)
 
     static struct vm vm;
     vm.quiet = o.quiet;
+    vm.sig_fd = -1;
     int fd = open(o.image, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         err(UHVT_EXIT_SETUP, "%s", o.image);
@@ -50,6 +52,8 @@ int main(int argc, char **argv)
              "%s: needs %llu KiB of guest memory with its stack; --mem is "
              "%llu KiB", o.image, (unsigned long long)(need >> 10),
              (unsigned long long)(o.mem_size >> 10));
+
+    devices_attach(&vm, &o);
 
     int rc = mem_init(&vm.mem, o.mem_size);
     if (rc < 0) {

@@ -1,7 +1,7 @@
 /* options.c: the command line: monitor options, then the image and the guest's argv. */
 #include "options.h"
 
-#include <getopt.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +18,14 @@ const char options_usage[] =
     "                       4M..4G, rounded up to 2M; populated lazily)\n"
     "  -t, --timeout=SECS   end the guest after SECS seconds\n"
     "  -q, --quiet          do not report how the guest ended\n"
+    "\n"
+    "Devices (the application declares them by name: uhvt-cc --net=NAME ...;\n"
+    "the :NAME part may be left out when it declares just one of the kind):\n"
+    "  --net[:NAME]=TAP           attach NIC NAME to the existing tap TAP\n"
+    "  --net-mac[:NAME]=MAC       its MAC (default: a stable local one)\n"
+    "  --block[:NAME]=FILE        attach disk NAME to FILE (size: whole sectors)\n"
+    "  --block-ro[:NAME]          attach it read-only\n"
+    "  --block-sector[:NAME]=N    sector size 512 (default) or 4096\n"
     "  -h, --help           this text\n"
     "  -V, --version        version and ABI version\n"
     "\n"
@@ -52,61 +60,211 @@ int options_parse_size(const char *s, uint64_t *bytes)
     return 0;
 }
 
-static const struct option longopts[] = {
-    {"mem", required_argument, NULL, 'm'},
-    {"timeout", required_argument, NULL, 't'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
+static const struct {
+    const char *opt;
+    bool flag; /* takes no value */
+} dev_opts[OPT_DEV_KINDS] = {
+    [OPT_NET] = {"--net", false},
+    [OPT_NET_MAC] = {"--net-mac", false},
+    [OPT_BLOCK] = {"--block", false},
+    [OPT_BLOCK_RO] = {"--block-ro", true},
+    [OPT_BLOCK_SECTOR] = {"--block-sector", false},
 };
+
+/*
+ * Parse a device option if `arg` is one: 1 if it was, 0 if not, -1 on error.
+ * Names are checked here only for shape; the manifest decides if they exist.
+ */
+static int parse_dev(const char *arg, struct options *o, char *why)
+{
+    for (int k = 0; k < OPT_DEV_KINDS; k++) {
+        size_t n = strlen(dev_opts[k].opt);
+        if (strncmp(arg, dev_opts[k].opt, n) != 0 ||
+            (arg[n] != '\0' && arg[n] != ':' && arg[n] != '='))
+            continue;
+        const char *rest = arg + n, *name = NULL, *value = strchr(rest, '=');
+        size_t name_len = 0;
+        if (*rest == ':') {
+            name = rest + 1;
+            name_len = value ? (size_t)(value - name) : strlen(name);
+            if (name_len == 0 || name_len >= UHVT_NAME_MAX ||
+                strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                             "0123456789_-") < name_len) {
+                snprintf(why, OPTIONS_WHY_MAX, "%s: bad device name", arg);
+                return -1;
+            }
+        }
+        if (dev_opts[k].flag != (value == NULL)) {
+            snprintf(why, OPTIONS_WHY_MAX, "%s: %s", arg,
+                     dev_opts[k].flag ? "takes no value" : "needs =VALUE");
+            return -1;
+        }
+        if (value && value[1] == '\0') {
+            snprintf(why, OPTIONS_WHY_MAX, "%s: empty value", arg);
+            return -1;
+        }
+        for (size_t i = 0; i < o->ndev; i++) {
+            const struct options_dev *d = &o->dev[i];
+            bool same = d->name == NULL || name == NULL
+                            ? d->name == name
+                            : strlen(d->name) == name_len &&
+                                  strncmp(d->name, name, name_len) == 0;
+            if ((int)d->kind == k && same) {
+                snprintf(why, OPTIONS_WHY_MAX, "%s: given twice", arg);
+                return -1;
+            }
+        }
+        if (o->ndev == OPTIONS_DEV_MAX) {
+            snprintf(why, OPTIONS_WHY_MAX, "too many device options");
+            return -1;
+        }
+        /* The name is kept NUL-terminated in a copy the options own. */
+        struct options_dev *d = &o->dev[o->ndev];
+        d->kind = (enum options_dev_kind)k;
+        d->name = NULL;
+        if (name) {
+            memcpy(o->dev_names[o->ndev], name, name_len);
+            o->dev_names[o->ndev][name_len] = '\0';
+            d->name = o->dev_names[o->ndev];
+        }
+        d->value = value ? value + 1 : NULL;
+        o->ndev++;
+        return 1;
+    }
+    return 0;
+}
+
+const char *options_dev_value(const struct options *o, enum options_dev_kind kind,
+                              const char *name, bool only)
+{
+    for (size_t i = 0; i < o->ndev; i++) {
+        const struct options_dev *d = &o->dev[i];
+        if (d->kind == kind &&
+            (d->name ? strcmp(d->name, name) == 0 : only))
+            return d->value ? d->value : "";
+    }
+    return NULL;
+}
+
+static const struct {
+    const char *name;
+    char letter;
+    bool has_value;
+} std_opts[] = {
+    {"mem", 'm', true},  {"timeout", 't', true}, {"quiet", 'q', false},
+    {"help", 'h', false}, {"version", 'V', false},
+};
+
+/* Apply one standard option; returns OPTIONS_RUN to go on. */
+static enum options_result apply(char letter, const char *value,
+                                 struct options *o, char *why)
+{
+    uint64_t v;
+    switch (letter) {
+    case 'm':
+        if (options_parse_size(value, &v) < 0 || v < MEM_MIN || v > UHVT_MEM_MAX) {
+            snprintf(why, OPTIONS_WHY_MAX, "--mem=%s: need a size from 4M to 4G",
+                     value);
+            return OPTIONS_ERROR;
+        }
+        o->mem_size = (v + MEM_ALIGN - 1) & ~(MEM_ALIGN - 1);
+        return OPTIONS_RUN;
+    case 't': {
+        char *end;
+        unsigned long t = strtoul(value, &end, 10);
+        if (*value < '0' || *value > '9' || *end != '\0' || t == 0 ||
+            t > 86400UL * 365) {
+            snprintf(why, OPTIONS_WHY_MAX,
+                     "--timeout=%s: need whole seconds, 1 to a year", value);
+            return OPTIONS_ERROR;
+        }
+        o->timeout = (unsigned)t;
+        return OPTIONS_RUN;
+    }
+    case 'q': o->quiet = true; return OPTIONS_RUN;
+    case 'h': return OPTIONS_HELP;
+    default: return OPTIONS_VERSION;
+    }
+}
 
 enum options_result options_parse(int argc, char **argv, struct options *o,
                                   char why[OPTIONS_WHY_MAX])
 {
-    *o = (struct options){.mem_size = MEM_DEFAULT};
-    optind = 0; /* glibc: full reset, so repeated calls (tests) start afresh */
-    opterr = 0;
-    int c;
-    /* '+': stop at the image; what follows it is the guest's. */
-    while ((c = getopt_long(argc, argv, "+:m:t:qhV", longopts, NULL)) != -1) {
-        uint64_t v;
-        switch (c) {
-        case 'm':
-            if (options_parse_size(optarg, &v) < 0 || v < MEM_MIN ||
-                v > UHVT_MEM_MAX) {
-                snprintf(why, OPTIONS_WHY_MAX,
-                         "--mem=%s: need a size from 4M to 4G", optarg);
-                return OPTIONS_ERROR;
-            }
-            o->mem_size = (v + MEM_ALIGN - 1) & ~(MEM_ALIGN - 1);
+    memset(o, 0, sizeof(*o));
+    o->mem_size = MEM_DEFAULT;
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
             break;
-        case 't':
-            if (options_parse_size(optarg, &v) < 0 || v == 0 || v > 86400 * 365) {
-                snprintf(why, OPTIONS_WHY_MAX,
-                         "--timeout=%s: need whole seconds, 1 to a year", optarg);
-                return OPTIONS_ERROR;
-            }
-            o->timeout = (unsigned)v;
-            break;
-        case 'q': o->quiet = true; break;
-        case 'h': return OPTIONS_HELP;
-        case 'V': return OPTIONS_VERSION;
-        case ':':
-            snprintf(why, OPTIONS_WHY_MAX, "option '%s' needs a value",
-                     argv[optind - 1]);
-            return OPTIONS_ERROR;
-        default:
-            snprintf(why, OPTIONS_WHY_MAX, "unknown option '%s'", argv[optind - 1]);
-            return OPTIONS_ERROR;
         }
+        if (a[0] != '-' || a[1] == '\0')
+            break; /* the image: the rest is the guest's */
+        int d = parse_dev(a, o, why);
+        if (d < 0)
+            return OPTIONS_ERROR;
+        if (d > 0)
+            continue;
+
+        size_t k = 0, nstd = sizeof(std_opts) / sizeof(std_opts[0]);
+        const char *value = NULL;
+        if (a[1] == '-') {
+            const char *name = a + 2, *eq = strchr(name, '=');
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            while (k < nstd && (strlen(std_opts[k].name) != len ||
+                                strncmp(std_opts[k].name, name, len) != 0))
+                k++;
+            if (k == nstd) {
+                snprintf(why, OPTIONS_WHY_MAX, "unknown option '%.*s'",
+                         (int)(len + 2), a);
+                return OPTIONS_ERROR;
+            }
+            if (eq && !std_opts[k].has_value) {
+                snprintf(why, OPTIONS_WHY_MAX, "option '--%s' takes no value",
+                         std_opts[k].name);
+                return OPTIONS_ERROR;
+            }
+            value = eq ? eq + 1 : NULL;
+        } else {
+            /* A bundle of short flags, the last of which may take a value. */
+            for (const char *c = a + 1; *c; c++) {
+                for (k = 0; k < nstd && std_opts[k].letter != *c; k++)
+                    ;
+                if (k == nstd) {
+                    snprintf(why, OPTIONS_WHY_MAX, "unknown option '-%c'", *c);
+                    return OPTIONS_ERROR;
+                }
+                if (std_opts[k].has_value) {
+                    value = c[1] ? c + 1 : NULL;
+                    break;
+                }
+                enum options_result r = apply(std_opts[k].letter, NULL, o, why);
+                if (r != OPTIONS_RUN)
+                    return r;
+                k = nstd;
+            }
+            if (k == nstd)
+                continue;
+        }
+        if (std_opts[k].has_value && value == NULL) {
+            if (i + 1 >= argc) {
+                snprintf(why, OPTIONS_WHY_MAX, "option '--%s' needs a value",
+                         std_opts[k].name);
+                return OPTIONS_ERROR;
+            }
+            value = argv[++i];
+        }
+        enum options_result r = apply(std_opts[k].letter, value, o, why);
+        if (r != OPTIONS_RUN)
+            return r;
     }
-    if (optind >= argc) {
+    if (i >= argc) {
         snprintf(why, OPTIONS_WHY_MAX, "no unikernel image given");
         return OPTIONS_ERROR;
     }
-    o->image = argv[optind];
-    o->guest_argc = argc - optind;
-    o->guest_argv = argv + optind;
+    o->image = argv[i];
+    o->guest_argc = argc - i;
+    o->guest_argv = argv + i;
     return OPTIONS_RUN;
 }

@@ -3,9 +3,29 @@
 #define OPTIONS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "uhvt_abi.h"
+
 #define OPTIONS_WHY_MAX 160
+#define OPTIONS_DEV_MAX 64
+
+/* Device options: --KIND=VALUE (the only device of its type) or --KIND:NAME=VALUE. */
+enum options_dev_kind {
+    OPT_NET,         /* --net[:NAME]=TAP */
+    OPT_NET_MAC,     /* --net-mac[:NAME]=MAC */
+    OPT_BLOCK,       /* --block[:NAME]=FILE */
+    OPT_BLOCK_RO,    /* --block-ro[:NAME] (no value) */
+    OPT_BLOCK_SECTOR, /* --block-sector[:NAME]=512|4096 */
+    OPT_DEV_KINDS
+};
+
+struct options_dev {
+    enum options_dev_kind kind;
+    const char *name;  /* NULL: the application's only device of the type */
+    const char *value; /* NULL for flags */
+};
 
 struct options {
     uint64_t mem_size;     /* bytes, a multiple of MEM_ALIGN */
@@ -14,17 +34,29 @@ struct options {
     const char *image;     /* argv[optind] */
     int guest_argc;        /* the image path and what follows it */
     char **guest_argv;
+    size_t ndev;
+    struct options_dev dev[OPTIONS_DEV_MAX];
+    char dev_names[OPTIONS_DEV_MAX][UHVT_NAME_MAX];
 };
 
 enum options_result { OPTIONS_RUN, OPTIONS_HELP, OPTIONS_VERSION, OPTIONS_ERROR };
 
 /*
  * Parse GNU-style options up to the image path; everything after it belongs
- * to the guest (its argv[0] is the image path).  On OPTIONS_ERROR `why` says
- * what is wrong.  Pure apart from getopt's global state, which it resets.
+ * to the guest (its argv[0] is the image path).  Long options take their
+ * value after '=' or as the next argument; short ones may be bundled (-qm64M).
+ * On OPTIONS_ERROR `why` says what is wrong.  Pure: no global state.
  */
 enum options_result options_parse(int argc, char **argv, struct options *o,
                                   char why[OPTIONS_WHY_MAX]);
+
+/*
+ * The value of device option `kind` for the manifest device `name`: given as
+ * --KIND:NAME=..., or as plain --KIND=... when `only` (the application
+ * declares no other device of that type).  "" for a flag; NULL if absent.
+ */
+const char *options_dev_value(const struct options *o, enum options_dev_kind kind,
+                              const char *name, bool only);
 
 /* "256M", "1G", "4096K", "1048576": bytes; -1 if malformed or overflowing. */
 int options_parse_size(const char *s, uint64_t *bytes);

@@ -62,3 +62,19 @@ int vm_signal_take(const struct vm *vm)
         return 0;
     return (int)si.ssi_signo;
 }
+
+void *vm_dev(const struct vm *vm, uint32_t handle, uint32_t type)
+{
+    if (handle >= UHVT_MANIFEST_MAX || vm->dev[handle].type != type)
+        return NULL;
+    return vm->dev[handle].state;
+}
+
+void vm_fd_register(struct vm *vm, int fd, unsigned uses)
+{
+    if (vm->nfds == VM_FDS_MAX)
+        errx(UHVT_EXIT_SETUP, "too many device files");
+    vm->fds[vm->nfds].fd = fd;
+    vm->fds[vm->nfds].uses = uses;
+    vm->nfds++;
+}

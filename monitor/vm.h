@@ -3,6 +3,8 @@
 #define VM_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "elf.h"
 #include "kvm.h"
@@ -11,13 +13,46 @@
 /* A handler's "keep running"; anything else is the monitor's exit status. */
 #define VM_CONTINUE (-1)
 
+/* One attached device, at its manifest index. */
+struct vm_dev {
+    uint32_t type; /* UHVT_DEV_*; UHVT_DEV_NONE while not attached */
+    int poll_fd;   /* readable when the device has input for the guest; -1 */
+    void *state;   /* the device module's own (struct net_dev, struct blk_dev) */
+};
+
+/* What the sandbox lets the monitor do with a host fd a device opened. */
+enum vm_fd_use {
+    VM_FD_READ = 1,   /* read, readv */
+    VM_FD_WRITE = 2,  /* write, writev */
+    VM_FD_PREAD = 4,  /* pread64, preadv */
+    VM_FD_PWRITE = 8, /* pwrite64, pwritev */
+    VM_FD_SYNC = 16,  /* fdatasync */
+};
+#define VM_FDS_MAX (2 * UHVT_MANIFEST_MAX)
+
 struct vm {
     struct mem mem;
     struct vm_kvm kvm;
     struct elf_image img;
     bool quiet;  /* no report of how the guest ended */
     int sig_fd;  /* signalfd for the signals that end the guest; -1 if none */
+    struct vm_dev dev[UHVT_MANIFEST_MAX];
+    size_t nfds;
+    struct {
+        int fd;
+        unsigned uses; /* enum vm_fd_use */
+    } fds[VM_FDS_MAX];
 };
+
+/*
+ * The state of device `handle` if it is attached and of `type`, else NULL.
+ * Handles come from the guest: any value is safe.
+ */
+void *vm_dev(const struct vm *vm, uint32_t handle, uint32_t type);
+
+/* Record a host fd and what the run loop does with it, for the sandbox. */
+void vm_fd_register(struct vm *vm, int fd, unsigned uses);
+
 
 /*
  * Block SIGINT, SIGTERM, SIGHUP and SIGALRM (armed for `timeout` seconds

@@ -2,10 +2,9 @@
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-MONITOR_LIB_OBJS := $(MONITOR_LIB_SRCS:monitor/%.c=$(B)/monitor/%.o)
-MONITOR_SAN_OBJS := $(MONITOR_LIB_SRCS:monitor/%.c=$(B)/san/monitor/%.o)
+MONITOR_SAN_OBJS := $(MONITOR_LIB_SRCS:%.c=$(B)/san/%.o)
 
-$(B)/san/monitor/%.o: monitor/%.c $(wildcard monitor/*.h) abi/uhvt_abi.h
+$(B)/san/%.o: %.c $(MONITOR_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 

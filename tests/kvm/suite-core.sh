@@ -1,0 +1,65 @@
+# suite-core.sh: the monitor core and guest runtime on KVM (sourced by run-all).
+
+# The runner itself: a bare VM in long mode doing port I/O and HLT.
+check kvm-longmode 0 'ok: long mode active' "$B/tests/kvm/longmode"
+
+# Monitor core and guest runtime.
+check hello 0 'argv\[2\] = "b c"' "$U" "$B/examples/hello.hvt" a 'b c'
+check argv 0 '^argv\[3\]=<>$' "$U" "$G/argv.hvt" one 'two words' ''
+check exit-status 42 '' "$U" "$G/exit_status.hvt"
+check exit-status-zero 0 '' "$U" "$G/exit_status.hvt" 0
+check exit-status-range 120 'outside 0\.\.119' "$U" "$G/exit_status.hvt" 200
+check exit-status-negative 120 'status -1 is outside' "$U" "$G/exit_status.hvt" -1
+check abort 121 'guest aborted' "$U" "$G/abort.hvt"
+check null-deref 122 'vector 14 \(#PF page fault\).*' "$U" "$G/null_deref.hvt"
+check null-deref-cr2 122 'cr2=0x0000000000000000' "$U" "$G/null_deref.hvt"
+check write-text 122 '#PF page fault' "$U" "$G/write_text.hvt"
+check exec-data 122 '#PF page fault' "$U" "$G/exec_data.hvt"
+check stack-smash 121 'guest (aborted|halted)' "$U" "$G/stack_smash.hvt"
+check sse 0 'sqrt\(2\)=1\.414214' "$U" "$G/sse.hvt"
+check malloc 0 'malloc ok' "$U" --mem=128M "$G/malloc.hvt"
+check clock 0 'year ok: 1' "$U" "$G/clock.hvt"
+check tls 0 'tls=42 ctor=7' "$U" "$G/tls.hvt"
+check enosys 0 'errno=38' "$U" "$G/enosys.hvt"
+check mem-too-small 125 'needs [0-9]+ KiB of guest memory' "$U" --mem=4M "$G/big_bss.hvt"
+check mem-enough 0 '' "$U" --mem=16M "$G/big_bss.hvt"
+check not-elf 125 'not an ELF' "$U" /etc/hostname
+check bad-option 125 "unknown option '--bogus'" "$U" --bogus "$G/argv.hvt"
+check timeout 124 'timeout' "$U" --timeout=2 "$G/spin.hvt"
+
+# A mebibyte of console output, byte for byte.
+i=0
+awk 'BEGIN { for (i = 0; i < 16384; i++)
+    printf "%06d abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345\n", i }' \
+    >"$tmp/console.want"
+"$U" "$G/console.hvt" >"$tmp/console.got" 2>"$tmp/out"
+if [ $? -eq 0 ] && cmp -s "$tmp/console.want" "$tmp/console.got"; then
+    pass console-1MiB
+else
+    fail console-1MiB "output differs from the expected mebibyte"
+fi
+
+# SIGTERM ends a spinning guest cleanly with 128+15.
+"$U" "$G/spin.hvt" >"$tmp/out" 2>&1 &
+pid=$!
+n=0
+until grep -q spinning "$tmp/out" || [ $n -ge 100 ]; do sleep 0.1; n=$((n + 1)); done
+kill -TERM $pid
+wait $pid
+got=$?
+if [ $got -eq 143 ] && grep -q 'signal 15' "$tmp/out"; then pass sigterm; else fail sigterm "exit $got"; fi
+
+# --mem=1G for hello must not cost a gigabyte: memory is populated lazily.
+"$U" --mem=1G "$G/idle.hvt" 3 >"$tmp/out" 2>&1 &
+pid=$!
+n=0
+until grep -q idle "$tmp/out" || [ $n -ge 100 ]; do sleep 0.1; n=$((n + 1)); done
+rss=$(awk '/^VmRSS/ { print $2 }' /proc/$pid/status 2>/dev/null)
+wait $pid
+got=$?
+if [ $got -eq 0 ] && [ -n "$rss" ] && [ "$rss" -lt 16384 ]; then
+    pass "lazy-memory (RSS ${rss} KiB with --mem=1G)"
+else
+    fail lazy-memory "exit $got, RSS '${rss}' KiB"
+fi
+
