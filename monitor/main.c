@@ -11,6 +11,7 @@
 #include "devices.h"
 #include "layout.h"
 #include "options.h"
+#include "sandbox.h"
 #include "uhvt_abi.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -71,5 +72,6 @@ int main(int argc, char **argv)
         errx(UHVT_EXIT_SETUP, "guest arguments too long (at most %llu KiB)",
              (LAYOUT_BOOT_END - LAYOUT_BOOT) >> 10);
     vm_signals_setup(&vm, o.timeout);
+    sandbox_enter(&vm);
     return vcpu_run(&vm);
 }

@@ -134,6 +134,11 @@ static int parse_dev(const char *arg, struct options *o, char *why)
     return 0;
 }
 
+const char *options_dev_option(enum options_dev_kind kind)
+{
+    return (unsigned)kind < OPT_DEV_KINDS ? dev_opts[kind].opt : "--?";
+}
+
 const char *options_dev_value(const struct options *o, enum options_dev_kind kind,
                               const char *name, bool only)
 {

@@ -58,6 +58,9 @@ enum options_result options_parse(int argc, char **argv, struct options *o,
 const char *options_dev_value(const struct options *o, enum options_dev_kind kind,
                               const char *name, bool only);
 
+/* The option's spelling without :NAME, e.g. "--net". */
+const char *options_dev_option(enum options_dev_kind kind);
+
 /* "256M", "1G", "4096K", "1048576": bytes; -1 if malformed or overflowing. */
 int options_parse_size(const char *s, uint64_t *bytes);
 

@@ -32,7 +32,8 @@ static int signal_exit(const struct vm *vm, int sig)
         vm_report(vm, "guest ran past its --timeout");
         return UHVT_EXIT_TIMEOUT;
     }
-    vm_report(vm, "guest ended by signal %d (%s)", sig, strsignal(sig));
+    /* sigabbrev_np returns a constant: strsignal may load locale data. */
+    vm_report(vm, "guest ended by signal %d (SIG%s)", sig, sigabbrev_np(sig));
     return 128 + sig;
 }
 

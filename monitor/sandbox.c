@@ -1,0 +1,81 @@
+/* sandbox.c: no_new_privs and the seccomp allow-list the monitor runs the guest under. */
+#include "sandbox.h"
+
+#include <err.h>
+#include <errno.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "uhvt_abi.h"
+
+static void allow(scmp_filter_ctx ctx, int nr, unsigned n, struct scmp_arg_cmp a,
+                  struct scmp_arg_cmp b)
+{
+    int rc = n == 0   ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0)
+             : n == 1 ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, a)
+                      : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2, a, b);
+    if (rc < 0) {
+        errno = -rc;
+        err(UHVT_EXIT_SETUP, "seccomp rule for syscall %d", nr);
+    }
+}
+
+#define ANY SCMP_A0(SCMP_CMP_EQ, 0)
+#define FD(fd) SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)(fd))
+
+/* Allow `nr` on every device fd registered for `use`. */
+static void allow_dev_fds(scmp_filter_ctx ctx, const struct vm *vm, int nr,
+                          unsigned use)
+{
+    for (size_t i = 0; i < vm->nfds; i++)
+        if (vm->fds[i].uses & use)
+            allow(ctx, nr, 1, FD(vm->fds[i].fd), ANY);
+}
+
+void sandbox_enter(const struct vm *vm)
+{
+    /* stderr must not need to allocate or stat anything once sandboxed. */
+    setvbuf(stderr, NULL, _IONBF, 0);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        err(UHVT_EXIT_SETUP, "PR_SET_NO_NEW_PRIVS");
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+    if (ctx == NULL)
+        errx(UHVT_EXIT_SETUP, "seccomp_init failed");
+    if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) < 0)
+        errx(UHVT_EXIT_SETUP, "seccomp: cannot apply to all threads");
+
+    int vcpu = vm->kvm.vcpu_fd;
+    /* vcpu_run: enter the guest. */
+    allow(ctx, SCMP_SYS(ioctl), 2, FD(vcpu), SCMP_A1(SCMP_CMP_EQ, KVM_RUN));
+    /* vcpu_run: the register dump when a guest ends badly. */
+    allow(ctx, SCMP_SYS(ioctl), 2, FD(vcpu), SCMP_A1(SCMP_CMP_EQ, KVM_GET_REGS));
+    allow(ctx, SCMP_SYS(ioctl), 2, FD(vcpu), SCMP_A1(SCMP_CMP_EQ, KVM_GET_SREGS));
+    /* hc_console: guest output; vm_report and err: the monitor's messages. */
+    allow(ctx, SCMP_SYS(write), 1, FD(STDOUT_FILENO), ANY);
+    allow(ctx, SCMP_SYS(write), 1, FD(STDERR_FILENO), ANY);
+    /* vm_signal_take: which ending signal arrived. */
+    allow(ctx, SCMP_SYS(read), 1, FD(vm->sig_fd), ANY);
+    /* hc_poll: wait for device input, a signal, or the timeout. */
+    allow(ctx, SCMP_SYS(ppoll), 0, ANY, ANY);
+    /* hc_walltime: the host clock (normally the vDSO; this is its fallback). */
+    allow(ctx, SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_REALTIME), ANY);
+    /* main: the end. */
+    allow(ctx, SCMP_SYS(exit_group), 0, ANY, ANY);
+    /* Devices: each call only on the fds registered for it. */
+    allow_dev_fds(ctx, vm, SCMP_SYS(read), VM_FD_READ);
+    allow_dev_fds(ctx, vm, SCMP_SYS(write), VM_FD_WRITE);
+    allow_dev_fds(ctx, vm, SCMP_SYS(pread64), VM_FD_PREAD);
+    allow_dev_fds(ctx, vm, SCMP_SYS(pwrite64), VM_FD_PWRITE);
+    allow_dev_fds(ctx, vm, SCMP_SYS(fdatasync), VM_FD_SYNC);
+
+    int rc = seccomp_load(ctx);
+    seccomp_release(ctx);
+    if (rc < 0) {
+        errno = -rc;
+        err(UHVT_EXIT_SETUP, "seccomp_load");
+    }
+}
