@@ -21,6 +21,7 @@ include guest/guest.mk
 include monitor/monitor.mk
 include examples/examples.mk
 include tests/tests.mk
+include tests/fuzz/fuzz.mk
 
 # Debian packages the build and the tests need; installed when missing.
 DEPS := gcc make pkg-config libelf-dev liburing-dev libseccomp-dev \

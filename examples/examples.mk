@@ -7,3 +7,15 @@ all: $(EXAMPLES)
 $(B)/examples/hello.hvt: examples/hello/hello.c $(B)/uhvt-cc
 	@mkdir -p $(@D)
 	$(B)/uhvt-cc -Wall -Wextra -Werror -o $@ examples/hello/hello.c
+
+# Answers ARP and ICMP echo on one NIC, net0 (see docs/networking.md).
+all: $(B)/examples/ping.hvt
+$(B)/examples/ping.hvt: examples/ping/ping.c $(B)/uhvt-cc
+	@mkdir -p $(@D)
+	$(B)/uhvt-cc -Wall -Wextra -Werror --net=net0 -o $@ examples/ping/ping.c
+
+# A persistent key-value store on one disk, kv (see docs/disks.md).
+all: $(B)/examples/kv.hvt
+$(B)/examples/kv.hvt: examples/kv/kv.c $(B)/uhvt-cc
+	@mkdir -p $(@D)
+	$(B)/uhvt-cc -Wall -Wextra -Werror --block=kv -o $@ examples/kv/kv.c

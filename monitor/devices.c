@@ -4,6 +4,8 @@
 #include <err.h>
 #include <string.h>
 
+#include "blk.h"
+#include "net.h"
 #include "uhvt_abi.h"
 
 static const struct {
@@ -12,6 +14,8 @@ static const struct {
     enum options_dev_kind first, last; /* its options, first the attaching one */
     devices_attach_fn *attach;
 } types[] = {
+    {UHVT_DEV_NET, "NIC", OPT_NET, OPT_NET_MAC, net_attach},
+    {UHVT_DEV_BLOCK, "disk", OPT_BLOCK, OPT_BLOCK_SECTOR, blk_attach},
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
@@ -23,16 +27,6 @@ static size_t type_index(uint32_t type)
         if (types[t].type == type)
             break;
     return t;
-}
-
-static const char *kind_name(const struct options_dev *d)
-{
-    static const char *const names[OPT_DEV_KINDS] = {
-        [OPT_NET] = "--net", [OPT_NET_MAC] = "--net-mac",
-        [OPT_BLOCK] = "--block", [OPT_BLOCK_RO] = "--block-ro",
-        [OPT_BLOCK_SECTOR] = "--block-sector",
-    };
-    return names[d->kind];
 }
 
 void devices_attach(struct vm *vm, const struct options *o)
@@ -50,12 +44,12 @@ void devices_attach(struct vm *vm, const struct options *o)
                 break;
         if (t == NTYPES)
             errx(UHVT_EXIT_SETUP, "%s: this monitor has no such devices",
-                 kind_name(d));
+                 options_dev_option(d->kind));
         if (d->name == NULL) {
             if (count[t] != 1)
                 errx(UHVT_EXIT_SETUP,
                      "%s without :NAME needs an application declaring exactly one "
-                     "%s; %s declares %u", kind_name(d), types[t].what,
+                     "%s; %s declares %u", options_dev_option(d->kind), types[t].what,
                      o->image, count[t]);
             continue;
         }
@@ -65,7 +59,7 @@ void devices_attach(struct vm *vm, const struct options *o)
             i++;
         if (i == m->entries)
             errx(UHVT_EXIT_SETUP, "%s:%s: %s declares no %s named '%s'",
-                 kind_name(d), d->name, o->image, types[t].what, d->name);
+                 options_dev_option(d->kind), d->name, o->image, types[t].what, d->name);
     }
 
     for (uint32_t i = 0; i < UHVT_MANIFEST_MAX; i++)
@@ -79,7 +73,7 @@ void devices_attach(struct vm *vm, const struct options *o)
         if (options_dev_value(o, types[t].first, m->e[i].name, only) == NULL)
             errx(UHVT_EXIT_SETUP, "%s declares %s '%s' but no %s:%s=... attaches it",
                  o->image, types[t].what, m->e[i].name,
-                 kind_name(&(struct options_dev){.kind = types[t].first}),
+                 options_dev_option(types[t].first),
                  m->e[i].name);
         char why[OPTIONS_WHY_MAX];
         if (types[t].attach(vm, i, o, only, why) < 0)

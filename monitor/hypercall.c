@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blk.h"
+#include "net.h"
 #include "uhvt_abi.h"
 
 static int hc_walltime(struct vm *vm, void *arg)
@@ -155,6 +157,13 @@ static const struct {
     [UHVT_HC_EXIT] = {sizeof(struct uhvt_hc_exit), hc_exit},
     [UHVT_HC_ABORT] = {sizeof(struct uhvt_hc_abort), hc_abort},
     [UHVT_HC_FAULT] = {sizeof(struct uhvt_hc_fault), hc_fault},
+    [UHVT_HC_NET_INFO] = {sizeof(struct uhvt_hc_net_info), net_info},
+    [UHVT_HC_NET_WRITE] = {sizeof(struct uhvt_hc_net_io), net_write},
+    [UHVT_HC_NET_READ] = {sizeof(struct uhvt_hc_net_io), net_read},
+    [UHVT_HC_BLK_INFO] = {sizeof(struct uhvt_hc_blk_info), blk_info},
+    [UHVT_HC_BLK_WRITE] = {sizeof(struct uhvt_hc_blk_io), blk_write},
+    [UHVT_HC_BLK_READ] = {sizeof(struct uhvt_hc_blk_io), blk_read},
+    [UHVT_HC_BLK_FLUSH] = {sizeof(struct uhvt_hc_blk_flush), blk_flush},
 };
 
 _Static_assert(sizeof(struct uhvt_hc_fault) <= HYPERCALL_ARG_MAX, "arg size");
@@ -173,10 +182,13 @@ int hypercall_handle(struct vm *vm, uint16_t port, uint8_t size, uint32_t count,
                       "bytes", nr, out ? "OUT" : "IN", count, size);
         return UHVT_EXIT_BAD_HYPERCALL;
     }
+    /* Page 0 is guest RAM, but an argument there is always a NULL pointer. */
     void *guest = mem_ptr(&vm->mem, value, calls[nr].size);
-    if (guest == NULL || value % 8 != 0) {
+    if (guest == NULL || value % 8 != 0 || value < UHVT_PAGE_SIZE) {
         vm_report(vm, "hypercall %u: argument at 0x%x is %s", nr, value,
-                  guest ? "not 8-byte aligned" : "outside guest memory");
+                  guest == NULL    ? "outside guest memory"
+                  : value % 8 != 0 ? "not 8-byte aligned"
+                                   : "in page 0 (a NULL pointer)");
         return UHVT_EXIT_BAD_HYPERCALL;
     }
     uint64_t copy[HYPERCALL_ARG_MAX / 8];

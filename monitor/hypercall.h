@@ -19,7 +19,7 @@ typedef int hypercall_fn(struct vm *vm, void *arg);
  * Handle one port-I/O exit: `size` bytes, `count` times, `out` or in, with
  * `value` the data the guest wrote.  Only a 4-byte single OUT to a hypercall
  * port carrying the 8-byte-aligned address of an argument struct wholly in
- * guest memory is well-formed; anything else ends the guest
+ * guest memory and outside page 0 is well-formed; anything else ends the guest
  * (UHVT_EXIT_BAD_HYPERCALL).  The struct is copied in once, validated and
  * acted on as a copy, and copied back once.  Returns VM_CONTINUE or the
  * monitor's exit status.  Needs no KVM: fuzzers call it directly.

@@ -53,8 +53,9 @@ static int handle_exit(struct vm *vm, struct kvm_run *run)
         dump_registers(vm);
         return UHVT_EXIT_ABORT;
     case KVM_EXIT_SHUTDOWN:
-        vm_report(vm, "guest triple fault");
-        dump_registers(vm);
+        /* Some CPUs (AMD) reset the vCPU on shutdown: no state to show. */
+        vm_report(vm, "guest triple fault (an exception while handling one, "
+                      "or no IDT); the CPU state is lost");
         return UHVT_EXIT_FAULT;
     case KVM_EXIT_MMIO:
         vm_report(vm, "guest %s of %u bytes at 0x%llx: no memory or device there",

@@ -44,11 +44,11 @@ void vm_signals_setup(struct vm *vm, unsigned timeout)
      * out; the kernel re-blocks it before returning, leaving it for sig_fd.
      * KVM takes the kernel's 8-byte sigset: the head of glibc's sigset_t.
      */
-    struct {
+    union {
         struct kvm_signal_mask head;
-        uint8_t set[8];
+        uint8_t room[sizeof(struct kvm_signal_mask) + 8];
     } kmask = {.head.len = 8};
-    memcpy(kmask.set, &old, 8);
+    memcpy(kmask.head.sigset, &old, 8);
     if (ioctl(vm->kvm.vcpu_fd, KVM_SET_SIGNAL_MASK, &kmask) < 0)
         err(UHVT_EXIT_SETUP, "KVM_SET_SIGNAL_MASK");
     if (timeout)

@@ -21,10 +21,25 @@ $(B)/tests/kvm/%: tests/kvm/%.c $(MONITOR_LIB_OBJS)
 	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $< $(MONITOR_LIB_OBJS) $(MONITOR_LIBS)
 
 # One small unikernel per behaviour, judged by exit status and output.
+# UHVT_CC_FLAGS declares devices: set it per file or per name pattern below.
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(B)/tests/guest/%.hvt,$(wildcard tests/guest/*.c))
 $(B)/tests/guest/%.hvt: tests/guest/%.c $(B)/uhvt-cc $(GUEST_RT)
 	@mkdir -p $(@D)
-	$(B)/uhvt-cc -o $@ $<
+	$(B)/uhvt-cc $(UHVT_CC_FLAGS) -o $@ $<
+
+# Network test guests (net_*.c) have one NIC, net0; ping8 is examples/ping
+# with eight, net0 to net7, for the multi-NIC tests.
+$(B)/tests/guest/net_%.hvt: UHVT_CC_FLAGS := --net=net0
+GUEST_TESTS += $(B)/tests/guest/ping8.hvt
+$(B)/tests/guest/ping8.hvt: examples/ping/ping.c $(B)/uhvt-cc $(GUEST_RT)
+	@mkdir -p $(@D)
+	$(B)/uhvt-cc -Wall -Wextra -Werror $(foreach i,0 1 2 3 4 5 6 7,--net=net$(i)) \
+		-o $@ $<
+
+# Block test guests (blk_*.c) have one disk, "disk"; blk_many has eight,
+# d0 to d7 (a target-specific value wins over the pattern's).
+$(B)/tests/guest/blk_%.hvt: UHVT_CC_FLAGS := --block=disk
+$(B)/tests/guest/blk_many.hvt: UHVT_CC_FLAGS := $(foreach i,0 1 2 3 4 5 6 7,--block=d$(i))
 
 tests: $(B)/tests/unit $(KVM_TESTS) $(GUEST_TESTS)
 
@@ -33,3 +48,9 @@ test: deps
 	@B=$(B) tests/run
 
 .PHONY: tests test
+
+# The monitor with ASan/UBSan, for the hostile-guest suite.
+$(B)/uhvt-san: $(MONITOR_SRCS:%.c=$(B)/san/%.o)
+	$(CC) $(SAN_FLAGS) $(HOST_LDFLAGS) -o $@ $^ $(MONITOR_LIBS)
+
+tests: $(B)/uhvt-san

@@ -1,6 +1,7 @@
 /* hostile.c: a guest that attacks the monitor, one attack per run: hostile.hvt ATTACK. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <uhvt.h>
 
@@ -55,8 +56,8 @@ int main(int argc, char **argv)
     const char *a = argc > 1 ? argv[1] : "";
     uint64_t top = mem_size();
 
-    if (!strcmp(a, "outside")) {          /* every call, struct just past the end */
-        out32(UHVT_HC_PORT(argc > 2 ? argv[2][0] - '0' : UHVT_HC_WALLTIME), (uint32_t)top);
+    if (!strcmp(a, "outside")) {          /* call N, its struct just past the end */
+        out32(UHVT_HC_PORT(argc > 2 ? atoi(argv[2]) : UHVT_HC_WALLTIME), (uint32_t)top);
     } else if (!strcmp(a, "straddle")) {  /* a 16-byte struct over the end */
         out32(UHVT_HC_PORT(UHVT_HC_CONSOLE), (uint32_t)top - 8);
     } else if (!strcmp(a, "misaligned")) {

@@ -64,6 +64,8 @@ Test(hypercall, argument_addresses)
         cr_assert_eq(call(nr, size), UHVT_EXIT_BAD_HYPERCALL);
         cr_assert_eq(call(nr, 0xfffffff8U), UHVT_EXIT_BAD_HYPERCALL);
         cr_assert_eq(call(nr, ARG + 4), UHVT_EXIT_BAD_HYPERCALL, "nr %u misaligned", nr);
+        cr_assert_eq(call(nr, 0), UHVT_EXIT_BAD_HYPERCALL, "nr %u at NULL", nr);
+        cr_assert_eq(call(nr, 0xff8), UHVT_EXIT_BAD_HYPERCALL, "nr %u in page 0", nr);
     }
     /* Structs larger than 8 bytes, starting in the last 8 bytes of memory. */
     unsigned big[] = {UHVT_HC_CONSOLE, UHVT_HC_POLL, UHVT_HC_ABORT, UHVT_HC_FAULT};

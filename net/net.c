@@ -1,0 +1,210 @@
+/* net.c: network devices: attaching NICs and the net hypercalls (monitor side). */
+#include "net.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "uhvt_abi.h"
+
+/*
+ * Every frame is read here first: a tap's read() returns at most the length
+ * asked for, so only a buffer longer than any frame can be can tell a frame
+ * that fit the guest's buffer from one cut to fit it.  The largest is the
+ * largest MTU plus the Ethernet and VLAN headers.  The run loop is one
+ * thread, so one buffer serves every NIC.
+ */
+static uint8_t bounce[TAP_MTU_MAX + NET_ETH_HLEN + 4 + 1];
+
+/* What net_attach keeps beside the ABI-visible state, to refuse reuse. */
+struct net_nic {
+    struct net_dev dev; /* first: vm->dev[i].state points at it */
+    char tap[IF_NAMESIZE];
+};
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int net_mac_parse(const char *s, uint8_t mac[6], char why[OPTIONS_WHY_MAX])
+{
+    for (int i = 0; i < 6; i++) {
+        const char *p = s + 3 * i;
+        int hi = hexval(p[0]), lo = hi < 0 ? -1 : hexval(p[1]);
+        char sep = lo < 0 ? 'x' : p[2];
+        if (hi < 0 || lo < 0 || sep != (i == 5 ? '\0' : ':')) {
+            snprintf(why, OPTIONS_WHY_MAX, "'%.40s' is not a MAC address (write "
+                     "it as 02:00:00:00:00:01)", s);
+            return -1;
+        }
+        mac[i] = (uint8_t)(hi << 4 | lo);
+    }
+    if (mac[0] & 1) {
+        snprintf(why, OPTIONS_WHY_MAX, "MAC %s is a multicast address", s);
+        return -1;
+    }
+    if ((mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0) {
+        snprintf(why, OPTIONS_WHY_MAX, "MAC %s is all zeroes", s);
+        return -1;
+    }
+    return 0;
+}
+
+void net_mac_default(const char *tap, const char *dev, uint8_t mac[6])
+{
+    /* FNV-1a over "tap\0dev": the NUL keeps ("ab", "c") apart from ("a", "bc"). */
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const char *s = tap;; s++) {
+        h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
+        if (*s == '\0')
+            break;
+    }
+    for (const char *s = dev; *s != '\0'; s++)
+        h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
+    for (int i = 0; i < 6; i++)
+        mac[i] = (uint8_t)(h >> (8 * i));
+    mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02); /* unicast, locally administered */
+}
+
+int net_attach(struct vm *vm, uint32_t index, const struct options *o, bool only,
+               char why[OPTIONS_WHY_MAX])
+{
+    const char *name = vm->img.manifest.e[index].name;
+    const char *tap = options_dev_value(o, OPT_NET, name, only);
+    const char *mac = options_dev_value(o, OPT_NET_MAC, name, only);
+    if (tap == NULL || tap[0] == '\0') {
+        snprintf(why, OPTIONS_WHY_MAX, "--net needs the name of a tap interface");
+        return -1;
+    }
+    /* Two NICs on one tap would steal each other's frames. */
+    for (uint32_t i = 0; i < index; i++) {
+        const struct net_nic *other = vm_dev(vm, i, UHVT_DEV_NET);
+        if (other != NULL && strcmp(other->tap, tap) == 0) {
+            snprintf(why, OPTIONS_WHY_MAX, "tap '%s' is already attached to NIC "
+                     "'%s'", tap, vm->img.manifest.e[i].name);
+            return -1;
+        }
+    }
+
+    struct net_nic *nic = calloc(1, sizeof(*nic));
+    if (nic == NULL) {
+        snprintf(why, OPTIONS_WHY_MAX, "out of memory");
+        return -1;
+    }
+    if (mac != NULL) {
+        if (net_mac_parse(mac, nic->dev.mac, why) < 0)
+            goto fail;
+    } else {
+        net_mac_default(tap, name, nic->dev.mac);
+    }
+    nic->dev.fd = tap_open(tap, &nic->dev.mtu, why);
+    if (nic->dev.fd < 0)
+        goto fail;
+    snprintf(nic->tap, sizeof(nic->tap), "%s", tap);
+
+    vm_fd_register(vm, nic->dev.fd, VM_FD_READ | VM_FD_WRITE);
+    vm->dev[index].type = UHVT_DEV_NET;
+    vm->dev[index].poll_fd = nic->dev.fd;
+    vm->dev[index].state = &nic->dev;
+    return 0;
+
+fail:
+    free(nic);
+    return -1;
+}
+
+int net_info(struct vm *vm, void *arg)
+{
+    struct uhvt_hc_net_info *a = arg;
+    const struct net_dev *n = vm_dev(vm, a->handle, UHVT_DEV_NET);
+    if (n == NULL) {
+        a->ret = UHVT_ENODEV;
+        return VM_CONTINUE;
+    }
+    memcpy(a->mac, n->mac, sizeof(a->mac));
+    a->mtu = n->mtu;
+    a->ret = UHVT_OK;
+    return VM_CONTINUE;
+}
+
+int net_write(struct vm *vm, void *arg)
+{
+    struct uhvt_hc_net_io *a = arg;
+    const struct net_dev *n = vm_dev(vm, a->handle, UHVT_DEV_NET);
+    if (n == NULL) {
+        a->ret = UHVT_ENODEV;
+        return VM_CONTINUE;
+    }
+    /* An Ethernet header at least; at most what the MTU lets through. */
+    if (a->len < NET_ETH_HLEN || a->len > n->mtu + NET_ETH_HLEN) {
+        a->ret = UHVT_EINVAL;
+        return VM_CONTINUE;
+    }
+    const void *p = mem_ptr(&vm->mem, a->data, a->len);
+    if (p == NULL) {
+        vm_report(vm, "guest NIC write outside guest memory (0x%llx, %u bytes)",
+                  (unsigned long long)a->data, a->len);
+        return UHVT_EXIT_BAD_HYPERCALL;
+    }
+    ssize_t w;
+    do
+        w = write(n->fd, p, a->len);
+    while (w < 0 && errno == EINTR);
+    /* A tap takes a whole frame or none; a refused frame is a lost frame. */
+    a->ret = w == (ssize_t)a->len ? UHVT_OK : UHVT_EIO;
+    return VM_CONTINUE;
+}
+
+int net_read(struct vm *vm, void *arg)
+{
+    struct uhvt_hc_net_io *a = arg;
+    const struct net_dev *n = vm_dev(vm, a->handle, UHVT_DEV_NET);
+    if (n == NULL) {
+        a->ret = UHVT_ENODEV;
+        return VM_CONTINUE;
+    }
+    uint32_t len = a->len;
+    a->len = 0;
+    if (len == 0) {
+        a->ret = UHVT_EINVAL;
+        return VM_CONTINUE;
+    }
+    void *p = mem_ptr(&vm->mem, a->data, len);
+    if (p == NULL) {
+        vm_report(vm, "guest NIC read outside guest memory (0x%llx, %u bytes)",
+                  (unsigned long long)a->data, len);
+        return UHVT_EXIT_BAD_HYPERCALL;
+    }
+    /* One read is one frame, whole (see bounce). */
+    ssize_t r;
+    do
+        r = read(n->fd, bounce, sizeof(bounce));
+    while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        a->ret = errno == EAGAIN || errno == EWOULDBLOCK ? UHVT_EAGAIN : UHVT_EIO;
+        return VM_CONTINUE;
+    }
+    if (r == 0) {
+        a->ret = UHVT_EIO;
+        return VM_CONTINUE;
+    }
+    a->len = (uint32_t)r;
+    if ((size_t)r > len) {
+        a->ret = UHVT_EINVAL; /* dropped: the guest's buffer is untouched */
+        return VM_CONTINUE;
+    }
+    memcpy(p, bounce, (size_t)r);
+    a->ret = UHVT_OK;
+    return VM_CONTINUE;
+}

@@ -1,0 +1,177 @@
+# suite-blk.sh: block devices: I/O, bad requests, read-only, durability, locks, kv (sourced by run-all).
+
+K=$B/examples/kv.hvt
+img=$tmp/blk.img
+
+# blk_wait FILE PATTERN: wait (up to 20 s) until FILE has a line matching PATTERN.
+blk_wait() {
+    n=0
+    until grep -q "$2" "$1" 2>/dev/null || [ $n -ge 1000 ]; do
+        sleep 0.02
+        n=$((n + 1))
+    done
+    grep -q "$2" "$1" 2>/dev/null
+}
+
+# blk_sector FILE N SIZE: sector N of FILE without its zero padding.
+blk_sector() {
+    dd if="$1" bs="$3" skip="$2" count=1 2>/dev/null | tr -d '\0'
+}
+
+# Round trips against a shadow copy, and every kind of bad request.
+rm -f "$img"; truncate -s 4M "$img"
+check blk-io-512 0 'blk_io ok' "$U" --block="$img" "$G/blk_io.hvt"
+rm -f "$img"; truncate -s 4M "$img"
+check blk-io-4096 0 '4096-byte sectors' \
+    "$U" --block:disk="$img" --block-sector=4096 "$G/blk_io.hvt"
+check blk-bad-buffer 123 'disk read into outside guest memory' \
+    "$U" --block="$img" "$G/blk_bad_buf.hvt"
+
+# Images the monitor refuses before boot.
+truncate -s 1000 "$tmp/odd.img"
+check blk-size-not-sectors 125 'is 1000 bytes, not a multiple of the 512-byte sector size' \
+    "$U" --block="$tmp/odd.img" "$G/blk_io.hvt"
+truncate -s 4608 "$tmp/odd.img"
+check blk-size-not-4k-sectors 125 'not a multiple of the 4096-byte sector size' \
+    "$U" --block="$tmp/odd.img" --block-sector=4096 "$G/blk_io.hvt"
+: >"$tmp/empty.img"
+check blk-empty 125 'is empty' "$U" --block="$tmp/empty.img" "$G/blk_io.hvt"
+check blk-missing 125 'No such file' "$U" --block="$tmp/none.img" "$G/blk_io.hvt"
+check blk-bad-sector-size 125 'sector size is 512 or 4096' \
+    "$U" --block="$img" --block-sector=1024 "$G/blk_io.hvt"
+check blk-undeclared 125 "declares no disk named 'other'" \
+    "$U" --block="$img" --block:other="$img" "$G/blk_io.hvt"
+check blk-unattached 125 "declares disk 'disk' but no --block:disk" "$U" "$G/blk_io.hvt"
+rm -f "$tmp/odd.img" "$tmp/empty.img"
+
+# Read-only: reads work, writes get UHVT_EROFS, the file does not change.
+printf 'read-only contents' | dd of="$img" conv=notrunc 2>/dev/null
+cp "$img" "$tmp/blk.copy"
+check blk-ro 0 'ro ok' "$U" --block="$img" --block-ro "$G/blk_ro.hvt"
+if cmp -s "$img" "$tmp/blk.copy"; then pass blk-ro-unchanged; else fail blk-ro-unchanged "the image changed"; fi
+rm -f "$tmp/blk.copy"
+
+# Eight disks at once, each with its own file.
+set --
+for i in 0 1 2 3 4 5 6 7; do
+    rm -f "$tmp/d$i.img"; truncate -s 64K "$tmp/d$i.img"
+    set -- "$@" --block:d$i="$tmp/d$i.img"
+done
+check blk-eight-disks 0 '8 disks ok' "$U" "$@" "$G/blk_many.hvt"
+ok=1
+for i in 0 1 2 3 4 5 6 7; do
+    [ "$(blk_sector "$tmp/d$i.img" 0 512)" = "this is disk d$i" ] || ok=0
+done
+if [ $ok = 1 ]; then pass blk-eight-disks-files; else fail blk-eight-disks-files "a disk file lacks its text"; fi
+# The same image for two disks of one guest is refused (its lock).
+set --
+for i in 0 1 2 3 4 5 6; do set -- "$@" --block:d$i="$tmp/d$i.img"; done
+check blk-same-image-twice 125 'is in use by another uhvt' \
+    "$U" "$@" --block:d7="$tmp/d0.img" "$G/blk_many.hvt"
+set --
+rm -f "$tmp"/d?.img
+
+# Locks: a second monitor may not open an image in use read-write.
+rm -f "$img"; truncate -s 1M "$img"
+"$U" --block="$img" "$G/blk_hold.hvt" 30 >"$tmp/hold.out" 2>&1 &
+pid=$!
+if blk_wait "$tmp/hold.out" holding; then
+    check blk-lock-writer 125 "disk image $img is in use by another uhvt" \
+        "$U" --block="$img" "$G/blk_io.hvt"
+    check blk-lock-reader 125 'is in use by another uhvt' \
+        "$U" --block="$img" --block-ro "$G/blk_ro.hvt"
+else
+    fail blk-lock "the first monitor did not start"
+fi
+kill -TERM $pid; wait $pid
+# Readers share.
+"$U" --block="$img" --block-ro "$G/blk_hold.hvt" 30 >"$tmp/hold.out" 2>&1 &
+pid=$!
+if blk_wait "$tmp/hold.out" holding; then
+    check blk-lock-readers-share 0 'ro ok' "$U" --block="$img" --block-ro "$G/blk_ro.hvt"
+    check blk-lock-writer-vs-reader 125 'is in use by another uhvt' \
+        "$U" --block="$img" "$G/blk_io.hvt"
+else
+    fail blk-lock-readers "the first monitor did not start"
+fi
+kill -TERM $pid; wait $pid
+rm -f "$tmp/hold.out"
+
+# Durability: once the guest says a flush succeeded, SIGKILL loses nothing.
+rm -f "$img"; truncate -s 64K "$img"
+ok=0 bad=
+for i in $(seq 1 20); do
+    "$U" --block="$img" "$G/blk_flush.hvt" "$i" "durable-$i" >"$tmp/flush.out" 2>&1 &
+    pid=$!
+    blk_wait "$tmp/flush.out" '^flushed'
+    kill -KILL $pid
+    wait $pid 2>/dev/null
+    got=$?
+    if [ $got -eq 137 ] && [ "$(blk_sector "$img" "$i" 512)" = "durable-$i" ]; then
+        ok=$((ok + 1))
+    else
+        bad="$bad $i(exit $got)"
+    fi
+done
+for i in $(seq 1 20); do
+    [ "$(blk_sector "$img" "$i" 512)" = "durable-$i" ] || bad="$bad $i(lost later)"
+done
+if [ -z "$bad" ]; then pass "blk-durable-sigkill ($ok of 20)"; else fail blk-durable-sigkill "runs$bad"; fi
+rm -f "$tmp/flush.out"
+
+# The kv example: a store that persists across runs.
+kvi=$tmp/kv.img
+rm -f "$kvi"; truncate -s 1M "$kvi"
+check kv-put 0 '^ok$' "$U" --block="$kvi" "$K" put a 1
+check kv-put-more 0 '^ok$' "$U" --block="$kvi" "$K" put b 2 put a 3
+"$U" --block="$kvi" "$K" get a >"$tmp/out" 2>&1
+got=$?
+if [ $got -eq 0 ] && [ "$(cat "$tmp/out")" = 3 ]; then pass kv-get-latest; else fail kv-get-latest "exit $got"; fi
+printf 'a\t3\nb\t2\n' >"$tmp/kv.want"
+"$U" --block="$kvi" "$K" list >"$tmp/out" 2>&1
+if cmp -s "$tmp/out" "$tmp/kv.want"; then pass kv-list; else fail kv-list "wrong listing"; fi
+check kv-get-missing 1 "no key 'zz'" "$U" --block="$kvi" "$K" get zz
+check kv-del 0 '^ok$' "$U" --block="$kvi" "$K" del b
+"$U" --block="$kvi" "$K" list >"$tmp/out" 2>&1
+if [ "$(cat "$tmp/out")" = "$(printf 'a\t3')" ]; then pass kv-list-after-del; else fail kv-list-after-del "wrong listing"; fi
+check kv-read-only-get 0 '^3$' "$U" --block="$kvi" --block-ro "$K" get a
+check kv-read-only-put 1 'read-only' "$U" --block="$kvi" --block-ro "$K" put c 4
+
+# A torn tail (garbage in the last record) is ignored; the next put replaces it.
+# Records a=1, b=2, a=3, del b: one 512-byte sector each; tear the fourth.
+printf 'torn' | dd of="$kvi" bs=1 seek=$((3 * 512 + 40)) conv=notrunc 2>/dev/null
+"$U" --block="$kvi" "$K" list >"$tmp/out" 2>&1
+if cmp -s "$tmp/out" "$tmp/kv.want"; then pass kv-torn-tail; else fail kv-torn-tail "wrong listing"; fi
+check kv-put-after-torn 0 '^ok$' "$U" --block="$kvi" "$K" put d 5
+printf 'a\t3\nb\t2\nd\t5\n' >"$tmp/kv.want"
+"$U" --block="$kvi" "$K" list >"$tmp/out" 2>&1
+if cmp -s "$tmp/out" "$tmp/kv.want"; then pass kv-list-after-torn; else fail kv-list-after-torn "wrong listing"; fi
+
+# SIGKILL in the middle of a stream of puts: every one acknowledged is kept.
+rm -f "$kvi"; truncate -s 4M "$kvi"
+set --
+for i in $(seq 1 1500); do set -- "$@" put "k$i" "v$i"; done
+"$U" --block="$kvi" "$K" "$@" >"$tmp/kv.out" 2>&1 &
+pid=$!
+set --
+n=0
+until [ "$(grep -c '^ok$' "$tmp/kv.out")" -ge 20 ] || [ $n -ge 1000 ]; do sleep 0.02; n=$((n + 1)); done
+kill -KILL $pid
+wait $pid 2>/dev/null
+got=$?
+acked=$(grep -c '^ok$' "$tmp/kv.out")
+"$U" --block="$kvi" "$K" list >"$tmp/out" 2>&1
+if [ $got -eq 137 ] && [ "$acked" -ge 20 ] &&
+    awk -F'\t' -v n="$acked" '{ v[$1] = $2 } END {
+        for (i = 1; i <= n; i++) if (v["k" i] != "v" i) exit 1 }' "$tmp/out"; then
+    pass "kv-sigkill-keeps-acked ($acked acknowledged, $(wc -l <"$tmp/out") kept)"
+else
+    fail kv-sigkill-keeps-acked "exit $got, $acked acknowledged, $(wc -l <"$tmp/out") listed"
+fi
+check kv-usable-after-sigkill 0 '^ok$' "$U" --block="$kvi" "$K" put after kill get after
+rm -f "$kvi" "$img" "$tmp/kv.out" "$tmp/kv.want"
+
+# The same store on a disk of 4096-byte sectors.
+rm -f "$kvi"; truncate -s 64K "$kvi"
+check kv-4096 0 '^x y$' "$U" --block="$kvi" --block-sector=4096 "$K" put k 'x y' get k
+rm -f "$kvi"
