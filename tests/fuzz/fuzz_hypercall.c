@@ -5,7 +5,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include "blk.h"
 #include "hypercall.h"
+#include "net.h"
 #include "uhvt_abi.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -14,8 +19,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * Input: port (2 bytes, folded into the hypercall range and a little
  * around it), size, count, direction, value (4 bytes), then guest memory
  * from 0x1000 on.  POLL is left out: a fuzzed timeout would sleep for
- * years, which is the guest's right, not a bug.
+ * years, which is the guest's right, not a bug.  Handle 0 is a NIC on a
+ * socketpair, 1 a 64 KiB disk, 2 the same disk read-only.
  */
+static int net_peer = -1;
+
+static void attach_devices(struct vm *vm)
+{
+    static struct net_dev nic = {.mtu = 1500, .mac = {2, 0, 0, 0, 0, 1}};
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv) == 0) {
+        nic.fd = sv[0];
+        net_peer = sv[1];
+        vm->dev[0] = (struct vm_dev){UHVT_DEV_NET, sv[0], &nic};
+    }
+    int disk = memfd_create("fuzz_disk", 0);
+    if (disk >= 0 && ftruncate(disk, 64 << 10) == 0) {
+        static struct blk_dev rw, ro;
+        rw = (struct blk_dev){.fd = disk, .capacity = 64 << 10, .sector_size = 512};
+        ro = rw;
+        ro.read_only = true;
+        vm->dev[1] = (struct vm_dev){UHVT_DEV_BLOCK, -1, &rw};
+        vm->dev[2] = (struct vm_dev){UHVT_DEV_BLOCK, -1, &ro};
+    }
+}
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct vm vm;
@@ -26,6 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vm.sig_fd = -1;
         int null = open("/dev/null", O_WRONLY);
         dup2(null, STDOUT_FILENO); /* console output */
+        attach_devices(&vm);
     }
     if (size < 9)
         return 0;
@@ -41,7 +69,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t img = size - 9 < vm.mem.size - 0x1000 ? size - 9 : vm.mem.size - 0x1000;
     uint8_t *low = mem_ptr(&vm.mem, 0x1000, img);
     memcpy(low, data + 9, img);
+    /* Give NET_READ a frame to find, then drain what NET_WRITE sent. */
+    send(net_peer, data, size < 1514 ? size : 1514, MSG_DONTWAIT);
     hypercall_handle(&vm, port, width, count, out, value);
+    uint8_t frame[9014];
+    while (recv(net_peer, frame, sizeof(frame), MSG_DONTWAIT) > 0)
+        ;
     memset(low, 0, img);
     return 0;
 }

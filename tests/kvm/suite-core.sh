@@ -21,6 +21,17 @@ check malloc 0 'malloc ok' "$U" --mem=128M "$G/malloc.hvt"
 check clock 0 'year ok: 1' "$U" "$G/clock.hvt"
 check tls 0 'tls=42 ctor=7' "$U" "$G/tls.hvt"
 check enosys 0 'errno=38' "$U" "$G/enosys.hvt"
+check cpu-view 0 'vmx=0 svm=0 hypervisor=1 sse2=1' "$U" "$G/cpu.hvt"
+
+# The SDK: compile separately with uhvt-cc -c, then link objects.
+printf 'int twice(int x) { return 2 * x; }\n' >"$tmp/lib.c"
+printf '#include <stdio.h>\nint twice(int);\nint main(void) { printf("%%d\\n", twice(21)); return 0; }\n' >"$tmp/main.c"
+if "$B/uhvt-cc" -c -o "$tmp/lib.o" "$tmp/lib.c" &&
+    "$B/uhvt-cc" -o "$tmp/app.hvt" "$tmp/main.c" "$tmp/lib.o" >"$tmp/out" 2>&1; then
+    check sdk-separate-compile 0 '^42$' "$U" "$tmp/app.hvt"
+else
+    fail sdk-separate-compile "uhvt-cc could not build the program"
+fi
 check mem-too-small 125 'needs [0-9]+ KiB of guest memory' "$U" --mem=4M "$G/big_bss.hvt"
 check mem-enough 0 '' "$U" --mem=16M "$G/big_bss.hvt"
 check not-elf 125 'not an ELF' "$U" /etc/hostname
