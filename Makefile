@@ -22,6 +22,7 @@ include monitor/monitor.mk
 include examples/examples.mk
 include tests/tests.mk
 include tests/fuzz/fuzz.mk
+include bench/bench.mk
 
 # Debian packages the build and the tests need; installed when missing.
 DEPS := gcc make pkg-config libelf-dev liburing-dev libseccomp-dev \
