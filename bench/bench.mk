@@ -1,7 +1,7 @@
-# bench.mk: make bench: boot latency and hypercall cost on KVM, as JSON in build/bench/.
+# bench.mk: make bench: boot latency, hypercall cost, block I/O and density on KVM, as JSON.
 
 BENCH_BINS := $(B)/bench/boot $(B)/bench/kvm_floor $(B)/bench/noop.hvt \
-	$(B)/bench/hypercall.hvt
+	$(B)/bench/hypercall.hvt $(B)/bench/blk.hvt $(B)/bench/idle.hvt
 
 $(B)/bench/boot: bench/boot.c
 	@mkdir -p $(@D)
@@ -13,7 +13,8 @@ $(B)/bench/kvm_floor: bench/kvm_floor.c $(MONITOR_LIB_OBJS)
 
 $(B)/bench/%.hvt: bench/%.c $(B)/uhvt-cc $(GUEST_RT)
 	@mkdir -p $(@D)
-	$(B)/uhvt-cc -O2 -o $@ $<
+	$(B)/uhvt-cc -O2 $(BENCH_CC_FLAGS) -o $@ $<
+$(B)/bench/blk.hvt: BENCH_CC_FLAGS := --block=disk
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
