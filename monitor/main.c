@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "boottrace.h"
 #include "cpu_x86_64.h"
 #include "devices.h"
 #include "layout.h"
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
         break;
     }
 
+    boottrace_on = o.boot_trace;
+    boottrace_mark("main");
     static struct vm vm;
     vm.quiet = o.quiet;
     vm.sig_fd = -1;
@@ -54,6 +57,7 @@ int main(int argc, char **argv)
              "%llu KiB", o.image, (unsigned long long)(need >> 10),
              (unsigned long long)(o.mem_size >> 10));
 
+    boottrace_mark("image_parsed");
     devices_attach(&vm, &o);
 
     int rc = mem_init(&vm.mem, o.mem_size);
@@ -65,13 +69,20 @@ int main(int argc, char **argv)
     if (elf_load(fd, &vm.img, &vm.mem, why) < 0)
         errx(UHVT_EXIT_SETUP, "%s: %s", o.image, why);
     close(fd);
+    boottrace_mark("image_loaded");
 
     vm_kvm_create(&vm.kvm, &vm.mem);
+    boottrace_mark("vm_created");
     uint64_t tsc_freq = cpu_setup(&vm.kvm, &vm.mem, &vm.img);
+    boottrace_mark("cpu_ready");
     if (boot_write(&vm, o.guest_argc, o.guest_argv, tsc_freq) < 0)
         errx(UHVT_EXIT_SETUP, "guest arguments too long (at most %llu KiB)",
              (LAYOUT_BOOT_END - LAYOUT_BOOT) >> 10);
     vm_signals_setup(&vm, o.timeout);
     sandbox_enter(&vm);
-    return vcpu_run(&vm);
+    boottrace_mark("sandboxed");
+    int status = vcpu_run(&vm);
+    boottrace_mark("exit");
+    boottrace_print();
+    return status;
 }

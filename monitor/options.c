@@ -18,6 +18,7 @@ const char options_usage[] =
     "                       4M..4G, rounded up to 2M; populated lazily)\n"
     "  -t, --timeout=SECS   end the guest after SECS seconds\n"
     "  -q, --quiet          do not report how the guest ended\n"
+    "      --boot-trace     print when each boot phase ended (for bench/boot)\n"
     "\n"
     "Devices (the application declares them by name: uhvt-cc --net=NAME ...;\n"
     "the :NAME part may be left out when it declares just one of the kind):\n"
@@ -158,6 +159,7 @@ static const struct {
 } std_opts[] = {
     {"mem", 'm', true},  {"timeout", 't', true}, {"quiet", 'q', false},
     {"help", 'h', false}, {"version", 'V', false},
+    {"boot-trace", 0, false}, /* letter 0: long form only */
 };
 
 /* Apply one standard option; returns OPTIONS_RUN to go on. */
@@ -187,6 +189,7 @@ static enum options_result apply(char letter, const char *value,
         return OPTIONS_RUN;
     }
     case 'q': o->quiet = true; return OPTIONS_RUN;
+    case 0: o->boot_trace = true; return OPTIONS_RUN;
     case 'h': return OPTIONS_HELP;
     default: return OPTIONS_VERSION;
     }

@@ -31,6 +31,7 @@ struct options {
     uint64_t mem_size;     /* bytes, a multiple of MEM_ALIGN */
     unsigned timeout;      /* seconds; 0 for none */
     bool quiet;
+    bool boot_trace;       /* --boot-trace */
     const char *image;     /* argv[optind] */
     int guest_argc;        /* the image path and what follows it */
     char **guest_argv;

@@ -61,8 +61,9 @@ void sandbox_enter(const struct vm *vm)
     allow(ctx, SCMP_SYS(read), 1, FD(vm->sig_fd), ANY);
     /* hc_poll: wait for device input, a signal, or the timeout. */
     allow(ctx, SCMP_SYS(ppoll), 0, ANY, ANY);
-    /* hc_walltime: the host clock (normally the vDSO; this is its fallback). */
+    /* hc_walltime, boottrace_mark: clocks (normally the vDSO; its fallback). */
     allow(ctx, SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_REALTIME), ANY);
+    allow(ctx, SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_MONOTONIC), ANY);
     /* main: the end. */
     allow(ctx, SCMP_SYS(exit_group), 0, ANY, ANY);
     /* Devices: each call only on the fds registered for it. */

@@ -2,12 +2,14 @@
 #include "vcpu.h"
 
 #include <err.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "boottrace.h"
 #include "hypercall.h"
 #include "uhvt_abi.h"
 
@@ -83,8 +85,12 @@ static int handle_exit(struct vm *vm, struct kvm_run *run)
 int vcpu_run(struct vm *vm)
 {
     struct kvm_run *run = vm->kvm.run;
+    bool first = true;
     for (;;) {
         if (ioctl(vm->kvm.vcpu_fd, KVM_RUN, 0) == 0) {
+            if (first)
+                boottrace_mark("first_exit"); /* the guest runtime's first call */
+            first = false;
             int rc = handle_exit(vm, run);
             if (rc != VM_CONTINUE)
                 return rc;

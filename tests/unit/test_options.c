@@ -85,6 +85,10 @@ Test(options, errors)
     cr_assert_eq(PARSE(&o, why, "--mem"), OPTIONS_ERROR);
     cr_assert_eq(parse(&o, why, 1, (char *[]){"uhvt", NULL}), OPTIONS_ERROR);
     cr_assert(strstr(why, "image") != NULL);
+    cr_assert_eq(PARSE(&o, why, "--boot-trace=1", "app.hvt"), OPTIONS_ERROR);
+    cr_assert_eq(PARSE(&o, why, "--boot-trace", "app.hvt"), OPTIONS_RUN);
+    cr_assert(o.boot_trace);
+    cr_assert_eq(PARSE(&o, why, "-qB", "app.hvt"), OPTIONS_ERROR);
     cr_assert_eq(PARSE(&o, why, "--help"), OPTIONS_HELP);
     cr_assert_eq(PARSE(&o, why, "-V"), OPTIONS_VERSION);
 }
