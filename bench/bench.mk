@@ -1,7 +1,7 @@
 # bench.mk: make bench: boot latency, hypercall cost, block I/O and density on KVM, as JSON.
 
 BENCH_BINS := $(B)/bench/boot $(B)/bench/kvm_floor $(B)/bench/noop.hvt \
-	$(B)/bench/hypercall.hvt $(B)/bench/blk.hvt $(B)/bench/idle.hvt
+	$(B)/bench/hypercall.hvt $(B)/bench/blk.hvt $(B)/tests/guest/idle.hvt
 
 $(B)/bench/boot: bench/boot.c
 	@mkdir -p $(@D)
