@@ -27,7 +27,8 @@ include bench/bench.mk
 # Debian packages the build and the tests need; installed when missing.
 DEPS := gcc make pkg-config libelf-dev liburing-dev libseccomp-dev \
 	libcriterion-dev musl-dev linux-libc-dev qemu-system-x86 \
-	linux-image-amd64 busybox-static cpio kmod iproute2 iputils-ping
+	linux-image-amd64 busybox-static cpio kmod iproute2 iputils-ping \
+	dpkg-dev debian-archive-keyring
 
 deps:
 	@scripts/deps $(DEPS)
@@ -40,7 +41,8 @@ install: all
 	install -D -m 755 $(B)/uhvt $(DESTDIR)$(PREFIX)/bin/uhvt
 	install -D -m 755 $(B)/uhvt-cc $(DESTDIR)$(PREFIX)/bin/uhvt-cc
 	install -d $(DESTDIR)$(PREFIX)/lib/uhvt/include
-	install -m 644 $(B)/guest/libuhvt.a $(B)/guest/start.o $(B)/guest/uhvt.ld \
+	install -m 644 $(B)/guest/libuhvt.a $(B)/guest/libuhvt-tcpip.a \
+		$(B)/guest/start.o $(B)/guest/uhvt.ld \
 		$(DESTDIR)$(PREFIX)/lib/uhvt/
 	install -m 644 $(B)/guest/include/*.h $(DESTDIR)$(PREFIX)/lib/uhvt/include/
 

@@ -70,15 +70,21 @@ static uint64_t *boot_process_image(void)
         { AT_RANDOM, 0 }, /* filled in below */
         { AT_NULL, 0 },
     };
+    /* At most: the network stack's arguments are left out below. */
     size_t words = 1 + argc + 1 + 1 + 2 * ARRAY_SIZE(aux);
     uint64_t *sp = mem_alloc(words * 8 + 16);
     if (sp == NULL)
         hypercall_abort("uhvt: no memory for the process image");
 
-    size_t i = 0;
-    sp[i++] = argc;
+    /*
+     * The network stack's arguments (after argv[0]) are its own: main never
+     * sees them, as a Linux program never sees its kernel's configuration.
+     */
+    size_t i = 1; /* sp[0], argc, once counted */
     for (uint64_t n = 0; n < argc; n++)
-        sp[i++] = argv[n];
+        if (n == 0 || !tcpip_arg((const char *)(uintptr_t)argv[n]))
+            sp[i++] = argv[n];
+    sp[0] = i - 1;
     sp[i++] = 0; /* end of argv */
     sp[i++] = 0; /* empty environment */
     uint8_t *random = (uint8_t *)(sp + words);
@@ -114,9 +120,11 @@ PUBLIC NOSSP _Noreturn void __uhvt_boot(const struct uhvt_boot_info *bi)
     rng_fill(&canary, sizeof canary);
     boot_tcb.canary = boot_canary(canary);
     clock_init(&boot_info);
-    mem_init(&boot_info);
+    mem_setup(&boot_info);
+    console_init();
 
     uint64_t *sp = boot_process_image();
+    tcpip_start();
     __libc_start_main(main, (int)sp[0], (char **)(sp + 1), _init, _fini, 0);
     hypercall_abort("uhvt: __libc_start_main returned");
 }

@@ -97,7 +97,7 @@ static struct timespec clock_timespec(uint64_t ns)
 }
 
 /* A valid timespec as ns (saturating), or -EINVAL. */
-static long clock_ns(const struct timespec *ts, uint64_t *ns)
+long clock_ns(const struct timespec *ts, uint64_t *ns)
 {
     if (!mem_check(ts, sizeof *ts))
         return -EFAULT;

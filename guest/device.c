@@ -29,6 +29,17 @@ PUBLIC int uhvt_device_find(const char *name, int type)
     return -1;
 }
 
+int device_first(uint32_t type)
+{
+    const struct uhvt_manifest *m = &uhvt_manifest;
+
+    for (uint32_t i = 0; m != NULL && i < m->entries && i < UHVT_MANIFEST_MAX;
+         i++)
+        if (m->e[i].type == type)
+            return (int)i;
+    return -1;
+}
+
 PUBLIC int uhvt_poll(uint64_t deadline_ns, uint64_t *ready)
 {
     uint64_t now = clock_monotonic();

@@ -20,11 +20,44 @@ GUEST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -ffreestanding -fno-pic \
 	-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-MMD -MP
 
-GUEST_C := $(basename $(notdir $(wildcard guest/*.c)))
+# The core, in every image; notcpip.o stands in for the TCP/IP stack in
+# the runtime without one.
+GUEST_C := $(filter-out notcpip,$(basename $(notdir $(wildcard guest/*.c))))
 GUEST_S := $(filter-out start,$(basename $(notdir $(wildcard guest/*.S))))
 GUEST_OBJS := $(GUEST_C:%=$(B)/guest/obj/%.o) $(GUEST_S:%=$(B)/guest/obj/%.S.o)
-GUEST_RT := $(B)/guest/libuhvt.a $(B)/guest/start.o $(B)/guest/uhvt.ld \
+GUEST_RT := $(B)/guest/libuhvt.a $(B)/guest/libuhvt-tcpip.a \
+	$(B)/guest/start.o $(B)/guest/uhvt.ld \
 	$(B)/guest/include/uhvt.h $(B)/guest/include/uhvt_abi.h
+
+# The TCP/IP stack (uhvt-cc --tcpip): lwIP from Debian's source package,
+# fetched once into $(B)/lwip (scripts/lwip-fetch, pinned there), built
+# freestanding with the runtime's flags and configured by
+# guest/tcpip/lwipopts.h; guest/tcpip/ adapts it to the NIC and to POSIX.
+LWIP_STAMP := $(B)/lwip/src/.version
+LWIP_SRC := $(B)/lwip/src/src
+LWIP_FILES := core/def core/inet_chksum core/init core/ip core/mem core/memp \
+	core/netif core/pbuf core/tcp core/tcp_in core/tcp_out core/timeouts \
+	core/udp core/ipv4/etharp core/ipv4/icmp core/ipv4/ip4 \
+	core/ipv4/ip4_addr core/ipv4/ip4_frag netif/ethernet
+LWIP_OBJS := $(LWIP_FILES:%=$(B)/guest/lwip/%.o)
+TCPIP_OBJS := $(patsubst guest/tcpip/%.c,$(B)/guest/obj/tcpip/%.o,\
+	$(wildcard guest/tcpip/*.c))
+TCPIP_INC := -Iguest/tcpip -I$(LWIP_SRC)/include
+# lwIP is not ours to hold to our warnings; everything else about how it
+# is compiled (freestanding, no vector registers) must be the runtime's.
+LWIP_CFLAGS := $(filter-out -W% -MMD -MP,$(GUEST_CFLAGS)) -w $(TCPIP_INC)
+
+$(LWIP_STAMP): scripts/lwip-fetch
+	scripts/lwip-fetch $(B)/lwip
+
+$(LWIP_OBJS): $(B)/guest/lwip/%.o: $(LWIP_STAMP) guest/tcpip/lwipopts.h \
+		guest/tcpip/arch/cc.h
+	@mkdir -p $(@D)
+	$(CC) $(LWIP_CFLAGS) -c $(LWIP_SRC)/$*.c -o $@
+
+$(B)/guest/obj/tcpip/%.o: guest/tcpip/%.c $(LWIP_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) $(TCPIP_INC) -c $< -o $@
 
 all: $(B)/uhvt-cc
 
@@ -42,12 +75,19 @@ $(B)/guest/start.o: guest/start.S
 
 # One relocatable object with every internal symbol made local, so the
 # runtime's names cannot collide with an application's.
-$(B)/guest/libuhvt.a: $(GUEST_OBJS)
+define guest_archive
 	@mkdir -p $(@D)
-	ld -r -o $(B)/guest/uhvt.o $(GUEST_OBJS)
-	objcopy --localize-hidden $(B)/guest/uhvt.o
+	ld -r -o $(@:.a=.o) $^
+	objcopy --localize-hidden $(@:.a=.o)
 	rm -f $@
-	ar rcs $@ $(B)/guest/uhvt.o
+	ar rcs $@ $(@:.a=.o)
+endef
+
+$(B)/guest/libuhvt.a: $(GUEST_OBJS) $(B)/guest/obj/notcpip.o
+	$(guest_archive)
+
+$(B)/guest/libuhvt-tcpip.a: $(GUEST_OBJS) $(TCPIP_OBJS) $(LWIP_OBJS)
+	$(guest_archive)
 
 $(B)/guest/uhvt.ld: guest/uhvt.ld
 	@mkdir -p $(@D)
@@ -69,4 +109,4 @@ $(B)/uhvt-cc: guest/uhvt-cc.in $(GUEST_RT)
 	chmod +x $@.tmp
 	mv $@.tmp $@
 
--include $(GUEST_OBJS:.o=.d) $(B)/guest/start.d
+-include $(GUEST_OBJS:.o=.d) $(TCPIP_OBJS:.o=.d) $(B)/guest/start.d

@@ -51,7 +51,7 @@ static size_t mem_pages(size_t len)
     return len > SIZE_MAX - UHVT_PAGE_SIZE ? 0 : mem_page_up(len);
 }
 
-void mem_init(const struct uhvt_boot_info *bi)
+void mem_setup(const struct uhvt_boot_info *bi)
 {
     uintptr_t image_end = mem_page_up((uintptr_t)_end);
 

@@ -28,7 +28,7 @@
 extern struct uhvt_boot_info boot_info;
 
 /* mem.c: pages between the image and the stack guard. */
-void mem_init(const struct uhvt_boot_info *bi);
+void mem_setup(const struct uhvt_boot_info *bi);
 /* Zeroed, page-aligned memory of `len` bytes, or 0 when exhausted. */
 void *mem_alloc(size_t len);
 /* Whether [p, p + len) lies in guest memory, so a hypercall may carry it. */
@@ -45,6 +45,9 @@ void clock_init(const struct uhvt_boot_info *bi);
 uint64_t clock_monotonic(void);
 /* Block until `deadline_ns` (monotonic) passes; see UHVT_HC_POLL. */
 void clock_sleep_until(uint64_t deadline_ns);
+struct timespec;
+/* A valid timespec in guest memory as ns (saturating), or -EFAULT/-EINVAL. */
+long clock_ns(const struct timespec *ts, uint64_t *ns);
 long sys_clock_gettime(const long a[6]);
 long sys_clock_getres(const long a[6]);
 long sys_gettimeofday(const long a[6]);
@@ -53,12 +56,41 @@ long sys_nanosleep(const long a[6]);
 long sys_clock_nanosleep(const long a[6]);
 long sys_sched_yield(const long a[6]);
 
+/* device.c: the handle of the manifest's first device of `type`, or -1. */
+int device_first(uint32_t type);
+
 /* rng.c: a ChaCha20 generator keyed from the boot entropy. */
 void rng_init(const uint8_t seed[UHVT_BOOT_RANDOM_SIZE]);
 void rng_fill(void *buf, size_t len);
 long sys_getrandom(const long a[6]);
 
-/* console.c: file descriptors 0, 1 and 2. */
+/*
+ * fd.c: descriptors.  Each kind supplies its ops; fd.c checks descriptor
+ * numbers, iovecs and their buffers (mem_check) before calling them.
+ * `flags` is the descriptor's O_NONBLOCK.  poll returns the object's
+ * readiness as POLLIN/POLLOUT/POLLERR/POLLHUP/POLLRDHUP bits and sets *gen
+ * to a counter the object bumps whenever its state changes (for
+ * edge-triggered epoll).
+ */
+#define FD_MAX 1024
+struct iovec;
+struct fd_ops {
+    unsigned mode; /* st_mode for fstat */
+    long (*readv)(void *obj, const struct iovec *iov, int n, int flags);
+    long (*writev)(void *obj, const struct iovec *iov, int n, int flags);
+    unsigned (*poll)(void *obj, uint32_t *gen);
+    long (*ioctl)(void *obj, unsigned long req, void *arg); /* may be NULL */
+    void (*close)(void *obj);                               /* may be NULL */
+};
+/* The lowest free descriptor for `obj`, or -EMFILE; flags: O_NONBLOCK, O_CLOEXEC. */
+int fd_alloc(const struct fd_ops *ops, void *obj, int flags);
+/* fd's object if it is of kind `ops` (and its O_NONBLOCK in *flags), else NULL. */
+void *fd_obj(long fd, const struct fd_ops *ops, int *flags);
+const struct fd_ops *fd_kind(long fd);
+/* fd's readiness, POLLNVAL if it is not open. */
+unsigned fd_poll(long fd, uint32_t *gen);
+/* The total length of a valid iovec array in guest memory, or -errno. */
+long fd_iov_check(const struct iovec *iov, long n);
 long sys_read(const long a[6]);
 long sys_readv(const long a[6]);
 long sys_write(const long a[6]);
@@ -69,6 +101,41 @@ long sys_ioctl(const long a[6]);
 long sys_fcntl(const long a[6]);
 long sys_fstat(const long a[6]);
 long sys_newfstatat(const long a[6]);
+
+/* console.c: descriptors 0, 1 and 2. */
+void console_init(void);
+
+/* poll.c: poll, ppoll, select, pselect6. */
+long sys_poll(const long a[6]);
+long sys_ppoll(const long a[6]);
+long sys_select(const long a[6]);
+long sys_pselect6(const long a[6]);
+/* The monotonic deadline `timeout_ms` from now; negative means never. */
+uint64_t poll_deadline_ms(long timeout_ms);
+
+/* epoll.c: epoll instances. */
+long sys_epoll_create1(const long a[6]);
+long sys_epoll_create(const long a[6]);
+long sys_epoll_ctl(const long a[6]);
+long sys_epoll_wait(const long a[6]);
+long sys_epoll_pwait(const long a[6]);
+/* Drop a closed descriptor from every epoll interest list. */
+void epoll_forget(int fd);
+
+/*
+ * The TCP/IP stack's hooks: defined by guest/tcpip/ in the runtime built
+ * for uhvt-cc --tcpip, and by notcpip.c (no network stack) otherwise.
+ *
+ * tcpip_arg: whether boot argument `arg` is the stack's (--ipv4=...), to be
+ * kept from main.  tcpip_start: bring the stack up, before main.
+ * tcpip_wait: make progress (input, timers) and, unless the deadline has
+ * passed or something happened, wait for input, a timer or the deadline;
+ * every blocking call loops on it.  tcpip_syscall: the socket calls.
+ */
+int tcpip_arg(const char *arg);
+void tcpip_start(void);
+void tcpip_wait(uint64_t deadline_ns);
+long tcpip_syscall(unsigned long nr, const long a[6]);
 
 /* syscall.c: called by syscall_entry.S. */
 struct syscall_frame {

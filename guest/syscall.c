@@ -251,14 +251,26 @@ static syscall_fn *const syscall_table[] = {
     [SYS_tgkill] = sys_tgkill,
     [SYS_newfstatat] = sys_newfstatat,
     [SYS_getrandom] = sys_getrandom,
+    [SYS_poll] = sys_poll,
+    [SYS_ppoll] = sys_ppoll,
+    [SYS_select] = sys_select,
+    [SYS_pselect6] = sys_pselect6,
+    [SYS_epoll_create] = sys_epoll_create,
+    [SYS_epoll_create1] = sys_epoll_create1,
+    [SYS_epoll_ctl] = sys_epoll_ctl,
+    [SYS_epoll_wait] = sys_epoll_wait,
+    [SYS_epoll_pwait] = sys_epoll_pwait,
 };
 
-/* Returns the result or -errno, as the kernel does; unknown calls -ENOSYS. */
+/*
+ * Returns the result or -errno, as the kernel does.  The socket calls are
+ * the TCP/IP stack's (-ENOSYS without one), as are unknown calls.
+ */
 NOSSP long syscall_dispatch(struct syscall_frame *f)
 {
     unsigned long nr = (unsigned long)f->nr;
 
     if (nr >= ARRAY_SIZE(syscall_table) || syscall_table[nr] == NULL)
-        return -ENOSYS;
+        return tcpip_syscall(nr, f->a);
     return syscall_table[nr](f->a);
 }

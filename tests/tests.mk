@@ -54,3 +54,14 @@ $(B)/uhvt-san: $(MONITOR_SRCS:%.c=$(B)/san/%.o)
 	$(CC) $(SAN_FLAGS) $(HOST_LDFLAGS) -o $@ $^ $(MONITOR_LIBS)
 
 tests: $(B)/uhvt-san
+
+# Host test clients for the TCP/IP examples (tests/kvm/suite-tcpip.sh).
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
+$(B)/tests/tools/%: tests/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $<
+
+tests: $(TEST_TOOLS)
+
+# TCP/IP test guests (tcpip_*.c): the stack over one NIC, net0.
+$(B)/tests/guest/tcpip_%.hvt: UHVT_CC_FLAGS := --net=net0 --tcpip

@@ -1,0 +1,176 @@
+/* poll.c: poll, ppoll, select and pselect6 over every kind of descriptor. */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+
+#include "runtime.h"
+
+#define NSEC_PER_MSEC 1000000ULL
+
+uint64_t poll_deadline_ms(long timeout_ms)
+{
+    if (timeout_ms < 0)
+        return UINT64_MAX;
+    return clock_monotonic() + (uint64_t)timeout_ms * NSEC_PER_MSEC;
+}
+
+/* A relative timeout (NULL: none) as a monotonic deadline, or -errno. */
+static long poll_deadline_ts(const struct timespec *ts, uint64_t *deadline)
+{
+    uint64_t ns, now = clock_monotonic();
+    long r;
+
+    if (ts == NULL) {
+        *deadline = UINT64_MAX;
+        return 0;
+    }
+    if ((r = clock_ns(ts, &ns)) < 0)
+        return r;
+    *deadline = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+    return 0;
+}
+
+/*
+ * Scan, and until something is ready or the deadline passes, let the
+ * network stack run and scan again.  An expired deadline still gets one
+ * round of progress, so a zero timeout sees input that has just arrived.
+ */
+static long poll_fds(struct pollfd *p, unsigned long n, uint64_t deadline)
+{
+    for (int last = 0;;) {
+        long ready = 0;
+
+        for (unsigned long i = 0; i < n; i++) {
+            uint32_t gen;
+            unsigned r;
+
+            if (p[i].fd < 0) {
+                p[i].revents = 0;
+                continue;
+            }
+            r = fd_poll(p[i].fd, &gen);
+            r &= (unsigned)(unsigned short)p[i].events | POLLERR | POLLHUP |
+                 POLLNVAL;
+            p[i].revents = (short)r;
+            ready += r != 0;
+        }
+        if (ready > 0 || last)
+            return ready;
+        last = clock_monotonic() >= deadline;
+        tcpip_wait(last ? 0 : deadline);
+    }
+}
+
+static long poll_checked(struct pollfd *p, unsigned long n, uint64_t deadline)
+{
+    if (n > FD_MAX)
+        return -EINVAL;
+    if (!mem_check(p, n * sizeof *p))
+        return -EFAULT;
+    return poll_fds(p, n, deadline);
+}
+
+long sys_poll(const long a[6])
+{
+    return poll_checked((struct pollfd *)a[0], (unsigned long)a[1],
+                        poll_deadline_ms((int)a[2]));
+}
+
+/* No signal is ever delivered, so the mask changes nothing. */
+long sys_ppoll(const long a[6])
+{
+    uint64_t deadline;
+    long r = poll_deadline_ts((const struct timespec *)a[2], &deadline);
+
+    return r < 0 ? r : poll_checked((struct pollfd *)a[0],
+                                    (unsigned long)a[1], deadline);
+}
+
+/*
+ * select in terms of readiness: readable on input, end of file, error or
+ * hang-up, as Linux reports them; writable on space or error.
+ */
+static long select_fds(int n, fd_set *rd, fd_set *wr, fd_set *ex,
+                       uint64_t deadline)
+{
+    fd_set in[3];
+    fd_set *sets[3] = { rd, wr, ex };
+
+    if (n < 0 || n > FD_SETSIZE)
+        return -EINVAL;
+    for (int k = 0; k < 3; k++) {
+        if (sets[k] != NULL && !mem_check(sets[k], sizeof(fd_set)))
+            return -EFAULT;
+        if (sets[k] != NULL)
+            memcpy(&in[k], sets[k], sizeof(fd_set));
+        else
+            memset(&in[k], 0, sizeof(fd_set));
+    }
+    for (int last = 0;;) {
+        long ready = 0;
+        fd_set out[3];
+
+        memset(out, 0, sizeof out);
+        for (int fd = 0; fd < n; fd++) {
+            int want = FD_ISSET(fd, &in[0]) || FD_ISSET(fd, &in[1]) ||
+                       FD_ISSET(fd, &in[2]);
+            uint32_t gen;
+
+            if (!want)
+                continue;
+            unsigned r = fd_poll(fd, &gen);
+            if (r & POLLNVAL)
+                return -EBADF;
+            if (FD_ISSET(fd, &in[0]) && (r & (POLLIN | POLLHUP | POLLERR))) {
+                FD_SET(fd, &out[0]);
+                ready++;
+            }
+            if (FD_ISSET(fd, &in[1]) && (r & (POLLOUT | POLLERR))) {
+                FD_SET(fd, &out[1]);
+                ready++;
+            }
+            if (FD_ISSET(fd, &in[2]) && (r & POLLPRI)) {
+                FD_SET(fd, &out[2]);
+                ready++;
+            }
+        }
+        if (ready > 0 || last) {
+            for (int k = 0; k < 3; k++)
+                if (sets[k] != NULL)
+                    memcpy(sets[k], &out[k], sizeof(fd_set));
+            return ready;
+        }
+        last = clock_monotonic() >= deadline;
+        tcpip_wait(last ? 0 : deadline);
+    }
+}
+
+long sys_select(const long a[6])
+{
+    const struct timeval *tv = (const struct timeval *)a[4];
+    uint64_t deadline = UINT64_MAX;
+
+    if (tv != NULL) {
+        if (!mem_check(tv, sizeof *tv))
+            return -EFAULT;
+        if (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)
+            return -EINVAL;
+        struct timespec ts = { tv->tv_sec, tv->tv_usec * 1000 };
+        long r = poll_deadline_ts(&ts, &deadline);
+        if (r < 0)
+            return r;
+    }
+    return select_fds((int)a[0], (fd_set *)a[1], (fd_set *)a[2],
+                      (fd_set *)a[3], deadline);
+}
+
+long sys_pselect6(const long a[6])
+{
+    uint64_t deadline;
+    long r = poll_deadline_ts((const struct timespec *)a[4], &deadline);
+
+    return r < 0 ? r : select_fds((int)a[0], (fd_set *)a[1], (fd_set *)a[2],
+                                  (fd_set *)a[3], deadline);
+}

@@ -1,0 +1,180 @@
+/* stack.c: lwIP's life in the guest: configuration from boot arguments, bring-up, and the network loop. */
+#include <errno.h>
+#include <string.h>
+
+#include "lwip/etharp.h"
+#include "lwip/init.h"
+#include "lwip/ip4_addr.h"
+#include "lwip/mem.h"
+#include "lwip/netif.h"
+#include "lwip/sys.h"
+#include "lwip/timeouts.h"
+
+#include "hypercall.h"
+#include "runtime.h"
+#include "tcpip.h"
+#include "uhvt.h"
+
+#define NSEC_PER_MSEC 1000000ULL
+
+/*
+ * There are no interrupts and no threads: lwIP runs only here, when a
+ * system call waits (tcpip_wait) or a socket call acts, so nothing is ever
+ * re-entered and nothing needs a lock.
+ */
+
+/* lwIP's heap (lwipopts.h: LWIP_RAM_HEAP_POINTER), taken at start. */
+void *tcpip_heap;
+
+static struct {
+    int have_addr, have_gw;
+    ip4_addr_t addr, mask, gw;
+    int up;
+} cfg;
+
+static struct netif nif;
+
+uint32_t tcpip_random(void)
+{
+    uint32_t v;
+
+    rng_fill(&v, sizeof v);
+    return v;
+}
+
+_Noreturn void tcpip_assert_fail(const char *msg, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    hypercall_abort(msg);
+}
+
+u32_t sys_now(void)
+{
+    return (u32_t)(clock_monotonic() / NSEC_PER_MSEC);
+}
+
+/* "A.B.C.D" exactly, into *ip; 0 if it is not one. */
+static int stack_parse_ip(const char *s, size_t len, ip4_addr_t *ip)
+{
+    uint32_t v = 0;
+    size_t i = 0;
+
+    for (int part = 0; part < 4; part++) {
+        uint32_t octet = 0;
+        size_t start = i;
+
+        while (i < len && s[i] >= '0' && s[i] <= '9' && i - start < 3)
+            octet = octet * 10 + (uint32_t)(s[i++] - '0');
+        if (i == start || octet > 255 || (i - start > 1 && s[start] == '0'))
+            return 0;
+        v = v << 8 | octet;
+        if (part < 3 && (i >= len || s[i++] != '.'))
+            return 0;
+    }
+    if (i != len)
+        return 0;
+    ip4_addr_set_u32(ip, lwip_htonl(v));
+    return 1;
+}
+
+static _Noreturn void stack_bad_arg(const char *why)
+{
+    hypercall_abort(why);
+}
+
+/* --ipv4=ADDR/PREFIX and --ipv4-gateway=ADDR; anything else is main's. */
+int tcpip_arg(const char *arg)
+{
+    static const char addr_opt[] = "--ipv4=", gw_opt[] = "--ipv4-gateway=";
+
+    if (strncmp(arg, addr_opt, sizeof addr_opt - 1) == 0) {
+        const char *v = arg + sizeof addr_opt - 1;
+        const char *slash = strchr(v, '/');
+        unsigned prefix = 0;
+
+        if (slash == NULL || slash[1] == '\0' ||
+            !stack_parse_ip(v, (size_t)(slash - v), &cfg.addr))
+            stack_bad_arg("uhvt: --ipv4=ADDR/PREFIX: bad address");
+        for (const char *p = slash + 1; *p != '\0'; p++) {
+            if (*p < '0' || *p > '9' || prefix > 3)
+                stack_bad_arg("uhvt: --ipv4=ADDR/PREFIX: bad prefix");
+            prefix = prefix * 10 + (unsigned)(*p - '0');
+        }
+        if (prefix < 1 || prefix > 32)
+            stack_bad_arg("uhvt: --ipv4=ADDR/PREFIX: prefix not in 1..32");
+        ip4_addr_set_u32(&cfg.mask,
+                         lwip_htonl(prefix == 32 ? 0xffffffffu
+                                                 : ~(0xffffffffu >> prefix)));
+        cfg.have_addr = 1;
+        return 1;
+    }
+    if (strncmp(arg, gw_opt, sizeof gw_opt - 1) == 0) {
+        const char *v = arg + sizeof gw_opt - 1;
+
+        if (!stack_parse_ip(v, strlen(v), &cfg.gw))
+            stack_bad_arg("uhvt: --ipv4-gateway=ADDR: bad address");
+        cfg.have_gw = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * Before main: the stack drives the image's first NIC, with the address
+ * the arguments gave.  Without --ipv4 the stack stays down and every
+ * socket call says the network is unreachable or unconfigured.
+ */
+void tcpip_start(void)
+{
+    int nic = netif_uhvt_find();
+
+    if (cfg.have_gw && !cfg.have_addr)
+        hypercall_abort("uhvt: --ipv4-gateway needs --ipv4=ADDR/PREFIX");
+    if (!cfg.have_addr)
+        return;
+    if (nic < 0)
+        hypercall_abort("uhvt: --ipv4 given, but the image declares no NIC");
+    tcpip_heap = mem_alloc(TCPIP_HEAP_SIZE);
+    if (tcpip_heap == NULL)
+        hypercall_abort("uhvt: not enough guest memory for the TCP/IP stack "
+                        "(give uhvt a larger --mem)");
+    lwip_init();
+    if (netif_add(&nif, &cfg.addr, &cfg.mask, &cfg.gw, &nic, netif_uhvt_init,
+                  netif_input) == NULL)
+        hypercall_abort("uhvt: the NIC for the TCP/IP stack is not attached");
+    netif_set_default(&nif);
+    netif_set_up(&nif);
+    netif_set_link_up(&nif);
+    /* Announce the address so peers' stale ARP entries are replaced now. */
+    etharp_gratuitous(&nif);
+    cfg.up = 1;
+}
+
+int tcpip_up(void)
+{
+    return cfg.up;
+}
+
+void tcpip_wait(uint64_t deadline_ns)
+{
+    if (!cfg.up) {
+        clock_sleep_until(deadline_ns);
+        return;
+    }
+    int got = netif_uhvt_input(&nif);
+    sys_check_timeouts();
+    uint64_t now = clock_monotonic();
+    if (got > 0 || now >= deadline_ns)
+        return;
+
+    /* Sleep until input, the deadline or lwIP's next timer. */
+    u32_t ms = sys_timeouts_sleeptime();
+    uint64_t until = deadline_ns;
+    if (ms != SYS_TIMEOUTS_SLEEPTIME_INFINITE &&
+        (uint64_t)ms * NSEC_PER_MSEC < until - now)
+        until = now + (uint64_t)ms * NSEC_PER_MSEC;
+    (void)uhvt_poll(until, NULL);
+    (void)netif_uhvt_input(&nif);
+    sys_check_timeouts();
+}

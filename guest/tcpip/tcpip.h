@@ -1,0 +1,22 @@
+/* tcpip.h: declarations shared by the TCP/IP stack's files (internal). */
+#ifndef GUEST_TCPIP_H
+#define GUEST_TCPIP_H
+
+#include <stdint.h>
+
+#include "lwip/err.h"
+#include "lwip/netif.h"
+
+/* lwIP's heap and the two struct mem headers around it (mem.c). */
+#define TCPIP_HEAP_SIZE (MEM_SIZE + 4096)
+
+/* stack.c */
+int tcpip_up(void);
+
+/* netif.c: the image's first NIC as an lwIP interface. */
+int netif_uhvt_find(void);
+err_t netif_uhvt_init(struct netif *nif);
+/* Feed waiting frames to lwIP; the number fed. */
+int netif_uhvt_input(struct netif *nif);
+
+#endif
