@@ -19,3 +19,18 @@ all: $(B)/examples/kv.hvt
 $(B)/examples/kv.hvt: examples/kv/kv.c $(B)/uhvt-cc
 	@mkdir -p $(@D)
 	$(B)/uhvt-cc -Wall -Wextra -Werror --block=kv -o $@ examples/kv/kv.c
+
+# The TCP/IP examples also build as ordinary Linux programs from the same
+# source, with the host's compiler: the tests compare their answers with
+# the unikernels' (tests/kvm/suite-tcpip.sh).
+NATIVE_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Wshadow \
+	-Wstrict-prototypes -Wmissing-prototypes
+NATIVE_EXAMPLES := $(B)/examples/httpd-native $(B)/examples/udp-echo-native
+
+all: $(NATIVE_EXAMPLES)
+$(B)/examples/httpd-native: examples/httpd/httpd.c
+	@mkdir -p $(@D)
+	$(CC) $(NATIVE_CFLAGS) -o $@ $<
+$(B)/examples/udp-echo-native: examples/udp-echo/udp-echo.c
+	@mkdir -p $(@D)
+	$(CC) $(NATIVE_CFLAGS) -o $@ $<
