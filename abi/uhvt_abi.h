@@ -53,6 +53,12 @@ enum uhvt_hypercall {
     UHVT_HC_BLK_WRITE = 11, /* struct uhvt_hc_blk_io */
     UHVT_HC_BLK_READ = 12,  /* struct uhvt_hc_blk_io */
     UHVT_HC_BLK_FLUSH = 13, /* struct uhvt_hc_blk_flush */
+    /* Batched calls, appended in ABI 1: a monitor without them ends a guest
+     * that uses them as for any unknown port (UHVT_EXIT_BAD_HYPERCALL). */
+    UHVT_HC_BLK_SUBMIT = 14, /* struct uhvt_hc_batch of struct uhvt_blk_req */
+    UHVT_HC_BLK_REAP = 15,   /* struct uhvt_hc_batch of struct uhvt_blk_done */
+    UHVT_HC_NET_WRITEV = 16, /* struct uhvt_hc_batch of struct uhvt_net_frame */
+    UHVT_HC_NET_READV = 17,  /* struct uhvt_hc_batch of struct uhvt_net_frame */
     UHVT_HC_MAX
 };
 
@@ -172,6 +178,72 @@ struct uhvt_hc_blk_flush {
 };
 
 /*
+ * Batched calls: one hypercall carries an array of `count` descriptors at
+ * guest-physical `items`.  The monitor copies the whole array in once,
+ * checks it, acts, and copies it back once.  `ret` refuses the call as a
+ * whole (nothing was done); each descriptor's own `ret` says how it fared.
+ */
+struct uhvt_hc_batch {
+    uint32_t handle;
+    int32_t ret;      /* out */
+    uhvt_gpa_t items; /* count descriptors, 8-byte aligned */
+    uint32_t count;   /* 1 .. UHVT_BATCH_MAX */
+    uint32_t done;    /* out: see each call */
+};
+#define UHVT_BATCH_MAX 64U
+
+/*
+ * Asynchronous block I/O.  BLK_SUBMIT queues `count` requests (all or none:
+ * UHVT_EAGAIN when fewer than `count` of the disk's UHVT_BLK_QUEUE_MAX slots
+ * are free); each one completes later, in any order, with a struct
+ * uhvt_blk_done carrying its `tag`.  POLL's ready bit for the disk is set
+ * while completions wait; BLK_REAP moves up to `count` of them into the
+ * guest's array (out `done`: how many).  A request the monitor refuses
+ * (bad range, read-only disk, ...) completes at once with that code.
+ *
+ * Ordering: requests in flight are unordered, except that a FLUSH starts
+ * only after every request submitted before it has completed, and requests
+ * submitted after it start only after it completed.  So a successful FLUSH
+ * makes durable every write submitted before it that completed with
+ * UHVT_OK.  After a failed flush (this or the synchronous call) every later
+ * write and flush completes with UHVT_EIO.
+ */
+#define UHVT_BLK_QUEUE_MAX 64U /* requests in flight per disk */
+enum uhvt_blk_op {
+    UHVT_BLK_OP_READ = 1,  /* len bytes at offset into data */
+    UHVT_BLK_OP_WRITE = 2, /* len bytes at data to offset */
+    UHVT_BLK_OP_FLUSH = 3, /* offset, data and len must be 0 */
+};
+struct uhvt_blk_req {
+    uint64_t tag; /* the guest's: comes back in the completion */
+    uint64_t offset;
+    uhvt_gpa_t data;
+    uint32_t len;
+    uint16_t op;    /* enum uhvt_blk_op */
+    uint16_t flags; /* 0 */
+};
+struct uhvt_blk_done {
+    uint64_t tag;
+    int32_t ret; /* enum uhvt_ret */
+    uint32_t pad;
+};
+
+/*
+ * Batched frames.  NET_WRITEV sends each frame (`len` bytes at `data`,
+ * checked as for NET_WRITE); out `done`: frames sent.  NET_READV receives up
+ * to `count` waiting frames, in arrival order, one into each buffer (`len`
+ * bytes of room at `data`; out `len` the frame's length): out `done`: frames
+ * received.  A frame longer than its buffer is dropped with UHVT_EINVAL and
+ * the buffer's contents are then unspecified; a buffer that found no frame
+ * gets UHVT_EAGAIN.  Neither call blocks.
+ */
+struct uhvt_net_frame {
+    uhvt_gpa_t data;
+    uint32_t len; /* in/out */
+    int32_t ret;  /* out */
+};
+
+/*
  * Monitor exit status.  A guest's own status 0..UHVT_EXIT_GUEST_MAX passes
  * through unchanged; the codes above it belong to the monitor.
  */
@@ -248,6 +320,13 @@ _Static_assert(sizeof(struct uhvt_hc_blk_info) == 24, "blk info");
 _Static_assert(sizeof(struct uhvt_hc_blk_io) == 32, "blk io");
 _Static_assert(offsetof(struct uhvt_hc_blk_io, len) == 24, "blk io.len");
 _Static_assert(sizeof(struct uhvt_hc_blk_flush) == 8, "blk flush");
+_Static_assert(sizeof(struct uhvt_hc_batch) == 24, "batch");
+_Static_assert(offsetof(struct uhvt_hc_batch, count) == 16, "batch.count");
+_Static_assert(sizeof(struct uhvt_blk_req) == 32, "blk req");
+_Static_assert(offsetof(struct uhvt_blk_req, op) == 28, "blk req.op");
+_Static_assert(sizeof(struct uhvt_blk_done) == 16, "blk done");
+_Static_assert(sizeof(struct uhvt_net_frame) == 16, "net frame");
+_Static_assert(offsetof(struct uhvt_net_frame, ret) == 12, "net frame.ret");
 _Static_assert(sizeof(struct uhvt_boot_info) == 96, "boot info");
 _Static_assert(offsetof(struct uhvt_boot_info, random) == 64, "boot random");
 _Static_assert(sizeof(struct uhvt_note_abi) == 4, "abi note");

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "queue.h"
 #include "uhvt_abi.h"
 
 int blk_check(const struct blk_dev *d, uint64_t offset, uint64_t len)
@@ -58,13 +59,13 @@ int blk_attach(struct vm *vm, uint32_t index, const struct options *o,
         .sector_size = sector_size,
         .read_only = read_only,
     };
-    /* Synchronous I/O: nothing to poll; the guest never waits for a disk. */
+    /* Synchronous requests need no poll; batched ones (queue.c) do. */
     vm->dev[index] = (struct vm_dev){
         .type = UHVT_DEV_BLOCK, .poll_fd = -1, .state = d,
     };
     vm_fd_register(vm, fd, read_only ? VM_FD_PREAD
                                      : VM_FD_PREAD | VM_FD_PWRITE | VM_FD_SYNC);
-    return 0;
+    return blk_queue_init(vm, index, d, why);
 }
 
 int blk_info(struct vm *vm, void *arg)

@@ -8,6 +8,8 @@
 #include "devices.h"
 #include "hypercall.h"
 
+struct blk_queue; /* queue.c: the batched requests in flight */
+
 /* One attached disk (the state of its struct vm_dev). */
 struct blk_dev {
     int fd;               /* the backing file, locked (see blk_file_open) */
@@ -15,6 +17,7 @@ struct blk_dev {
     uint32_t sector_size; /* 512 or 4096 */
     bool read_only;       /* fd is O_RDONLY; writes get UHVT_EROFS */
     bool failed;          /* a flush failed: nothing more is acknowledged */
+    struct blk_queue *queue; /* the io_uring of BLK_SUBMIT; NULL: none */
 };
 
 /*

@@ -66,3 +66,31 @@ PUBLIC int uhvt_blk_flush(int handle)
     hypercall(UHVT_HC_BLK_FLUSH, &a);
     return -a.ret;
 }
+
+/* The batched calls: one hypercall for an array of descriptors. */
+static int blk_batch(enum uhvt_hypercall nr, int handle, const void *items,
+                     unsigned count)
+{
+    if (handle < 0)
+        return -UHVT_ENODEV;
+    struct uhvt_hc_batch a = {
+        .handle = (uint32_t)handle,
+        .items = (uintptr_t)items,
+        .count = count,
+    };
+
+    hypercall(nr, &a);
+    return a.ret != UHVT_OK ? -a.ret : (int)a.done;
+}
+
+PUBLIC int uhvt_blk_submit(int handle, const struct uhvt_blk_req *reqs,
+                           unsigned count)
+{
+    int rc = blk_batch(UHVT_HC_BLK_SUBMIT, handle, reqs, count);
+    return rc < 0 ? rc : 0;
+}
+
+PUBLIC int uhvt_blk_reap(int handle, struct uhvt_blk_done *done, unsigned max)
+{
+    return blk_batch(UHVT_HC_BLK_REAP, handle, done, max);
+}

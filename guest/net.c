@@ -48,3 +48,29 @@ PUBLIC long uhvt_net_read(int handle, void *buf, size_t len)
     hypercall(UHVT_HC_NET_READ, &a);
     return a.ret != UHVT_OK ? -(long)a.ret : (long)a.len;
 }
+
+static int net_batch(enum uhvt_hypercall nr, int handle,
+                     struct uhvt_net_frame *frames, unsigned count)
+{
+    if (handle < 0)
+        return -UHVT_ENODEV;
+    struct uhvt_hc_batch a = {
+        .handle = (uint32_t)handle,
+        .items = (uhvt_gpa_t)(uintptr_t)frames,
+        .count = count,
+    };
+    hypercall(nr, &a);
+    return a.ret != UHVT_OK ? -(int)a.ret : (int)a.done;
+}
+
+PUBLIC int uhvt_net_writev(int handle, struct uhvt_net_frame *frames,
+                           unsigned count)
+{
+    return net_batch(UHVT_HC_NET_WRITEV, handle, frames, count);
+}
+
+PUBLIC int uhvt_net_readv(int handle, struct uhvt_net_frame *frames,
+                          unsigned count)
+{
+    return net_batch(UHVT_HC_NET_READV, handle, frames, count);
+}

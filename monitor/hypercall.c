@@ -8,8 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "blk.h"
 #include "net.h"
+#include "queue.h"
 #include "uhvt_abi.h"
 
 static int hc_walltime(struct vm *vm, void *arg)
@@ -62,22 +64,32 @@ static int hc_poll(struct vm *vm, void *arg)
     struct pollfd fds[UHVT_MANIFEST_MAX + 1];
     uint32_t who[UHVT_MANIFEST_MAX];
     nfds_t n = 0;
-    for (uint32_t i = 0; i < UHVT_MANIFEST_MAX; i++)
-        if (vm->dev[i].type != UHVT_DEV_NONE && vm->dev[i].poll_fd >= 0) {
-            who[n] = i;
-            fds[n++] = (struct pollfd){.fd = vm->dev[i].poll_fd, .events = POLLIN};
-        }
-    fds[n] = (struct pollfd){.fd = vm->sig_fd, .events = POLLIN};
     p->ready = 0;
     p->ret = UHVT_OK;
+    for (uint32_t i = 0; i < UHVT_MANIFEST_MAX; i++) {
+        const struct vm_dev *d = &vm->dev[i];
+        if (d->type == UHVT_DEV_NONE || d->poll_fd < 0)
+            continue;
+        /* Input already waiting (completions reaped earlier): do not sleep. */
+        if (d->has_input != NULL && d->has_input(d->state)) {
+            p->ready |= 1ULL << i;
+            ts = (struct timespec){0, 0};
+        }
+        who[n] = i;
+        fds[n++] = (struct pollfd){.fd = d->poll_fd, .events = POLLIN};
+    }
+    fds[n] = (struct pollfd){.fd = vm->sig_fd, .events = POLLIN};
     if (ppoll(fds, n + 1, &ts, NULL) < 0) {
         if (errno != EINTR)
             p->ret = UHVT_EIO;
         return VM_CONTINUE;
     }
-    for (nfds_t i = 0; i < n; i++)
-        if (fds[i].revents & POLLIN)
+    for (nfds_t i = 0; i < n; i++) {
+        const struct vm_dev *d = &vm->dev[who[i]];
+        if ((fds[i].revents & POLLIN) &&
+            (d->has_input == NULL || d->has_input(d->state)))
             p->ready |= 1ULL << who[i];
+    }
     return VM_CONTINUE;
 }
 
@@ -164,10 +176,21 @@ static const struct {
     [UHVT_HC_BLK_WRITE] = {sizeof(struct uhvt_hc_blk_io), blk_write},
     [UHVT_HC_BLK_READ] = {sizeof(struct uhvt_hc_blk_io), blk_read},
     [UHVT_HC_BLK_FLUSH] = {sizeof(struct uhvt_hc_blk_flush), blk_flush},
+    [UHVT_HC_BLK_SUBMIT] = {sizeof(struct uhvt_hc_batch), blk_submit},
+    [UHVT_HC_BLK_REAP] = {sizeof(struct uhvt_hc_batch), blk_reap},
+    [UHVT_HC_NET_WRITEV] = {sizeof(struct uhvt_hc_batch), net_writev},
+    [UHVT_HC_NET_READV] = {sizeof(struct uhvt_hc_batch), net_readv},
 };
 
 _Static_assert(sizeof(struct uhvt_hc_fault) <= HYPERCALL_ARG_MAX, "arg size");
 _Static_assert(sizeof(struct uhvt_hc_blk_io) <= HYPERCALL_ARG_MAX, "arg size");
+
+void *hypercall_array(const struct vm *vm, uint64_t gpa, uint32_t count, size_t size)
+{
+    if (gpa % 8 != 0 || count > UHVT_BATCH_MAX)
+        return NULL;
+    return mem_ptr(&vm->mem, gpa, (uint64_t)count * size);
+}
 
 int hypercall_handle(struct vm *vm, uint16_t port, uint8_t size, uint32_t count,
                      int out, uint32_t value)

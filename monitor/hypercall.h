@@ -24,6 +24,14 @@ typedef int hypercall_fn(struct vm *vm, void *arg);
  * acted on as a copy, and copied back once.  Returns VM_CONTINUE or the
  * monitor's exit status.  Needs no KVM: fuzzers call it directly.
  */
+/*
+ * The host address of a batched call's descriptor array: `count` items of
+ * `size` bytes at guest-physical `gpa`, which must be 8-byte aligned and
+ * wholly inside guest memory (through mem_ptr); else NULL, and the caller
+ * ends the guest.  `count` is at most UHVT_BATCH_MAX (checked first).
+ */
+void *hypercall_array(const struct vm *vm, uint64_t gpa, uint32_t count, size_t size);
+
 int hypercall_handle(struct vm *vm, uint16_t port, uint8_t size, uint32_t count,
                      int out, uint32_t value);
 

@@ -4,7 +4,7 @@
 MONITOR_SRCS := $(wildcard monitor/*.c net/*.c blk/*.c)
 # Everything but main.c, for unit tests and fuzzers.
 MONITOR_LIB_SRCS := $(filter-out monitor/main.c,$(MONITOR_SRCS))
-MONITOR_LIBS := -lelf -lseccomp
+MONITOR_LIBS := -lelf -lseccomp -luring
 
 MONITOR_HDRS := $(wildcard monitor/*.h net/*.h blk/*.h) abi/uhvt_abi.h
 

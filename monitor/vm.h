@@ -18,6 +18,12 @@ struct vm_dev {
     uint32_t type; /* UHVT_DEV_*; UHVT_DEV_NONE while not attached */
     int poll_fd;   /* readable when the device has input for the guest; -1 */
     void *state;   /* the device module's own (struct net_dev, struct blk_dev) */
+    /*
+     * NULL when poll_fd readable means input.  Otherwise poll_fd only wakes
+     * the poll hypercall, and this says whether input is really waiting
+     * (a disk: batched completions reaped from its ring).  Never blocks.
+     */
+    bool (*has_input)(void *state);
 };
 
 /* What the sandbox lets the monitor do with a host fd a device opened. */
@@ -27,6 +33,7 @@ enum vm_fd_use {
     VM_FD_PREAD = 4,  /* pread64, preadv */
     VM_FD_PWRITE = 8, /* pwrite64, pwritev */
     VM_FD_SYNC = 16,  /* fdatasync */
+    VM_FD_URING = 32, /* io_uring_enter: a restricted ring (uring.c) */
 };
 #define VM_FDS_MAX (2 * UHVT_MANIFEST_MAX)
 

@@ -66,6 +66,27 @@ long uhvt_net_write(int handle, const void *frame, size_t len);
 long uhvt_net_read(int handle, void *buf, size_t len);
 
 /*
+ * Several frames with one hypercall and one host system call: `count`
+ * (1..UHVT_BATCH_MAX) descriptors, each { data, len, ret }.
+ *
+ * uhvt_net_writev sends frames[i].len bytes at frames[i].data for each i;
+ * frames[i].ret is UHVT_OK, UHVT_EINVAL (length out of range, not sent) or
+ * UHVT_EIO (the host refused it: lost).  Returns the number sent.
+ *
+ * uhvt_net_readv receives waiting frames in arrival order, one into each
+ * buffer of frames[i].len bytes: frames[i].ret is UHVT_OK with
+ * frames[i].len the frame's length, UHVT_EAGAIN (no frame for this buffer),
+ * or UHVT_EINVAL (a frame longer than the buffer, dropped; len its length;
+ * the buffer's contents unspecified).  Returns the number received.
+ *
+ * Both return -(enum uhvt_ret) when the call as a whole is refused
+ * (-UHVT_ENODEV, -UHVT_EINVAL for a count out of range); neither blocks.
+ * The array and every buffer must lie wholly in guest memory (status 123).
+ */
+int uhvt_net_writev(int handle, struct uhvt_net_frame *frames, unsigned count);
+int uhvt_net_readv(int handle, struct uhvt_net_frame *frames, unsigned count);
+
+/*
  * Block devices (disks), declared with uhvt-cc --block=NAME; find the handle
  * with uhvt_device_find(NAME, UHVT_DEV_BLOCK).  Each call returns 0 or
  * -(enum uhvt_ret): -UHVT_ENODEV for a handle that is not an attached disk.
@@ -98,5 +119,26 @@ int uhvt_blk_write(int handle, uint64_t offset, const void *buf, size_t len);
  * read-only disk there is nothing to flush: 0.
  */
 int uhvt_blk_flush(int handle);
+
+/*
+ * Batched, asynchronous I/O: up to UHVT_BLK_QUEUE_MAX requests in flight,
+ * each { tag, offset, data, len, op (UHVT_BLK_OP_READ, _WRITE, _FLUSH),
+ * flags 0 }.  uhvt_blk_submit queues `count` (1..UHVT_BATCH_MAX) of them
+ * with one hypercall, or none: -UHVT_EAGAIN when the queue lacks room (reap
+ * first).  Returns 0 or -(enum uhvt_ret).  Each request later completes
+ * with its tag and its own code, the same as the synchronous call's; a
+ * buffer must stay untouched until then.  A FLUSH is a barrier: it starts
+ * after every request submitted before it completed, and the requests
+ * after it wait for it; on UHVT_OK every earlier write that completed
+ * UHVT_OK is durable.
+ *
+ * uhvt_blk_reap copies up to `max` (1..UHVT_BATCH_MAX) completions into
+ * `done` and returns how many (0: none yet; uhvt_poll sets bit `handle`
+ * while completions wait), or -(enum uhvt_ret).
+ *
+ * The synchronous calls are not ordered with batched requests in flight.
+ */
+int uhvt_blk_submit(int handle, const struct uhvt_blk_req *reqs, unsigned count);
+int uhvt_blk_reap(int handle, struct uhvt_blk_done *done, unsigned max);
 
 #endif

@@ -8,9 +8,11 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
+#include "batch.h"
 #include "blk.h"
 #include "hypercall.h"
 #include "net.h"
+#include "queue.h"
 #include "uhvt_abi.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -20,18 +22,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * around it), size, count, direction, value (4 bytes), then guest memory
  * from 0x1000 on.  POLL is left out: a fuzzed timeout would sleep for
  * years, which is the guest's right, not a bug.  Handle 0 is a NIC on a
- * socketpair, 1 a 64 KiB disk, 2 the same disk read-only.
+ * socketpair, 1 a 64 KiB disk, 2 the same disk read-only, each with its
+ * io_uring as uhvt sets them up, so the batched calls run for real (disk
+ * requests stay in flight across inputs, filling the queue as a guest can).
  */
 static int net_peer = -1;
 
 static void attach_devices(struct vm *vm)
 {
     static struct net_dev nic = {.mtu = 1500, .mac = {2, 0, 0, 0, 0, 1}};
+    char why[OPTIONS_WHY_MAX];
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv) == 0) {
         nic.fd = sv[0];
         net_peer = sv[1];
-        vm->dev[0] = (struct vm_dev){UHVT_DEV_NET, sv[0], &nic};
+        vm->dev[0] = (struct vm_dev){.type = UHVT_DEV_NET, .poll_fd = sv[0], .state = &nic};
+        net_batch_init(vm, &nic, why);
     }
     int disk = memfd_create("fuzz_disk", 0);
     if (disk >= 0 && ftruncate(disk, 64 << 10) == 0) {
@@ -39,8 +45,10 @@ static void attach_devices(struct vm *vm)
         rw = (struct blk_dev){.fd = disk, .capacity = 64 << 10, .sector_size = 512};
         ro = rw;
         ro.read_only = true;
-        vm->dev[1] = (struct vm_dev){UHVT_DEV_BLOCK, -1, &rw};
-        vm->dev[2] = (struct vm_dev){UHVT_DEV_BLOCK, -1, &ro};
+        vm->dev[1] = (struct vm_dev){.type = UHVT_DEV_BLOCK, .poll_fd = -1, .state = &rw};
+        vm->dev[2] = (struct vm_dev){.type = UHVT_DEV_BLOCK, .poll_fd = -1, .state = &ro};
+        blk_queue_init(vm, 1, &rw, why);
+        blk_queue_init(vm, 2, &ro, why);
     }
 }
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -273,13 +273,18 @@ Test(blk_hc, attach_from_options)
     cr_assert_eq(blk_attach(&vm, 2, &o, true, why), 0, "%s", why);
     const struct blk_dev *d = vm.dev[2].state;
     cr_assert_eq(vm.dev[2].type, UHVT_DEV_BLOCK);
-    cr_assert_eq(vm.dev[2].poll_fd, -1);
+    cr_assert_geq(vm.dev[2].poll_fd, 0, "its ring, for batched completions");
+    cr_assert_not_null(vm.dev[2].has_input);
     cr_assert(d->read_only);
     cr_assert_eq(d->sector_size, 4096);
     cr_assert_eq(d->capacity, 8192);
-    cr_assert_eq(vm.nfds, 1);
+    cr_assert_eq(vm.nfds, 2);
     cr_assert_eq(vm.fds[0].uses, VM_FD_PREAD);
+    cr_assert_eq(vm.fds[1].uses, VM_FD_URING);
+    cr_assert_eq(vm.fds[1].fd, vm.dev[2].poll_fd);
     close(d->fd);
+    close(vm.dev[2].poll_fd);
+    free(d->queue);
     free(vm.dev[2].state);
 
     char *bad[] = {"uhvt", "--block-sector=1024", opt, "app.hvt", NULL};

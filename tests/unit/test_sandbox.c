@@ -1,7 +1,9 @@
 /* test_sandbox.c: after sandbox_enter, forbidden system calls kill the process with SIGSYS. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -9,6 +11,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "uring.h"
 
 /* The monitor's filter over made-up fds: the vCPU is 100, the signalfd 101. */
 static void enter(void)
@@ -99,4 +102,137 @@ Test(sandbox, allowed_calls_work, .exit_code = 7)
     syscall(SYS_pread64, 102, NULL, 0, 0); /* EBADF, but not killed */
     syscall(SYS_ioctl, 100, KVM_RUN, 0);   /* EBADF, but not killed */
     syscall(SYS_exit_group, 7);
+}
+
+/*
+ * io_uring: operations on a ring are not system calls, so seccomp cannot
+ * see them; the ring's own restrictions must refuse what uhvt does not use.
+ * A ring as a disk's: READ (and here WRITE) on fixed file 0 only, made
+ * before the filter.  Each test ends with exit_group(code): Criterion's
+ * own reporting is not allowed once sandboxed.
+ */
+static struct io_uring ring;
+static int ring_file;
+
+static void enter_with_ring(void)
+{
+    static struct vm vm;
+    static const uint8_t ops[] = {IORING_OP_READ, IORING_OP_WRITE};
+    char path[] = "/tmp/uhvt-test-ring.XXXXXX";
+    ring_file = mkstemp(path);
+    cr_assert_geq(ring_file, 0);
+    unlink(path);
+    cr_assert_eq(write(ring_file, "data", 4), 4);
+    vm.kvm.vcpu_fd = 100;
+    vm.sig_fd = 101;
+    struct uring_policy p = {.fd = ring_file, .entries = 8, .ops = ops, .nops = 2};
+    char why[OPTIONS_WHY_MAX];
+    cr_assert_eq(uring_setup(&vm, &ring, &p, why), 0, "%s", why);
+    sandbox_enter(&vm);
+}
+
+/* Submit one SQE and return its completion's result (or 1000 + errno-ish). */
+static int run_one(struct io_uring_sqe *sqe)
+{
+    (void)sqe;
+    if (io_uring_submit(&ring) != 1)
+        return 1000;
+    struct io_uring_cqe *cqe;
+    if (io_uring_wait_cqe(&ring, &cqe) != 0)
+        return 1001;
+    int res = cqe->res;
+    io_uring_cqe_seen(&ring, cqe);
+    return res;
+}
+
+Test(sandbox_uring, allowed_read_on_fixed_file_works, .exit_code = 7)
+{
+    enter_with_ring();
+    static char buf[4];
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+    io_uring_prep_read(sqe, 0, buf, 4, 0);
+    sqe->flags |= IOSQE_FIXED_FILE;
+    syscall(SYS_exit_group, run_one(sqe) == 4 && buf[0] == 'd' ? 7 : 1);
+}
+
+Test(sandbox_uring, disallowed_opcode_refused, .exit_code = 7)
+{
+    enter_with_ring();
+    /* openat through the ring would bypass the seccomp filter's ban on open. */
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+    io_uring_prep_openat(sqe, AT_FDCWD, "/etc/passwd", O_RDONLY, 0);
+    syscall(SYS_exit_group, run_one(sqe) == -EACCES ? 7 : 1);
+}
+
+Test(sandbox_uring, other_allowed_looking_opcodes_refused, .exit_code = 7)
+{
+    enter_with_ring();
+    /* fsync is allowed for writable disks, but not on this ring. */
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+    io_uring_prep_fsync(sqe, 0, 0);
+    sqe->flags |= IOSQE_FIXED_FILE;
+    int a = run_one(sqe);
+    /* Nor a socket connect or a write through a plain fd. */
+    sqe = io_uring_get_sqe(&ring);
+    io_uring_prep_socket(sqe, AF_INET, SOCK_STREAM, 0, 0);
+    int b = run_one(sqe);
+    syscall(SYS_exit_group, a == -EACCES && b == -EACCES ? 7 : 1);
+}
+
+Test(sandbox_uring, plain_fd_refused, .exit_code = 7)
+{
+    enter_with_ring();
+    /* An allowed opcode on a plain fd (stdout here), not the fixed file. */
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+    io_uring_prep_write(sqe, STDOUT_FILENO, "leak\n", 5, 0);
+    syscall(SYS_exit_group, run_one(sqe) == -EACCES ? 7 : 1);
+}
+
+Test(sandbox_uring, unlisted_sqe_flag_refused, .exit_code = 7)
+{
+    enter_with_ring();
+    static char buf[4];
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+    io_uring_prep_read(sqe, 0, buf, 4, 0);
+    sqe->flags |= IOSQE_FIXED_FILE | IOSQE_ASYNC;
+    syscall(SYS_exit_group, run_one(sqe) == -EACCES ? 7 : 1);
+}
+
+Test(sandbox_uring, register_killed, .signal = SIGSYS)
+{
+    enter_with_ring();
+    /* Changing the ring (another file, lifting restrictions) is a syscall. */
+    syscall(SYS_io_uring_register, ring.ring_fd, IORING_REGISTER_FILES_UPDATE, NULL, 0);
+}
+
+Test(sandbox_uring, setup_killed, .signal = SIGSYS)
+{
+    enter_with_ring();
+    struct io_uring_params p = {0};
+    syscall(SYS_io_uring_setup, 4, &p);
+}
+
+Test(sandbox_uring, enter_on_other_fd_killed, .signal = SIGSYS)
+{
+    enter_with_ring();
+    syscall(SYS_io_uring_enter, ring.ring_fd + 1, 0, 0, 0, NULL, 0);
+}
+
+Test(sandbox_uring, restrictions_hold_without_seccomp, .exit_code = 7)
+{
+    /* The ring refuses by itself too: no seccomp in this test. */
+    static struct vm vm;
+    static const uint8_t ops[] = {IORING_OP_READ};
+    int fd = open("/dev/null", O_RDONLY);
+    struct uring_policy p = {.fd = fd, .entries = 4, .ops = ops, .nops = 1};
+    char why[OPTIONS_WHY_MAX];
+    cr_assert_eq(uring_setup(&vm, &ring, &p, why), 0, "%s", why);
+    cr_assert_eq(io_uring_register(ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0),
+                 -EACCES, "no register operation is allowed");
+    int files[] = {fd};
+    cr_assert_lt(io_uring_register_files(&ring, files, 1), 0, "no more registering");
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+    io_uring_prep_openat(sqe, AT_FDCWD, "/etc/passwd", O_RDONLY, 0);
+    cr_assert_eq(run_one(sqe), -EACCES);
+    exit(7);
 }
