@@ -119,6 +119,52 @@ done
 if [ -z "$bad" ]; then pass "blk-durable-sigkill ($ok of 20)"; else fail blk-durable-sigkill "runs$bad"; fi
 rm -f "$tmp/flush.out"
 
+# Batched asynchronous requests (BLK_SUBMIT, BLK_REAP): round trips
+# against a shadow, every bad request, read-only, and the ends of the guest.
+rm -f "$img"; truncate -s 4M "$img"
+check blk-batch-512 0 'blk_batch ok' "$U" --block="$img" "$G/blk_batch.hvt"
+rm -f "$img"; truncate -s 4M "$img"
+check blk-batch-4096 0 'blk_batch ok' "$U" --block="$img" --block-sector=4096 "$G/blk_batch.hvt"
+check blk-batch-ro 0 'batch ro ok' "$U" --block="$img" --block-ro "$G/blk_batch.hvt" ro
+rm -f "$img"; truncate -s 4M "$img"
+check blk-batch-bad-array 123 'disk request array outside guest memory' \
+    "$U" --block="$img" "$G/blk_batch.hvt" badarray
+check blk-batch-bad-buffer 123 'disk request 1: buffer outside guest memory' \
+    "$U" --block="$img" "$G/blk_batch.hvt" badbuf
+# The valid request before the bad one was not queued either.
+if [ -z "$(blk_sector "$img" 0 512)" ]; then pass blk-batch-bad-buffer-nothing-written
+else fail blk-batch-bad-buffer-nothing-written "sector 0 was written"; fi
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1
+rm -f "$img"; truncate -s 4M "$img"
+check blk-batch-san 0 'blk_batch ok' "$B/uhvt-san" --block="$img" "$G/blk_batch.hvt"
+check blk-batch-san-bad-buffer 123 'buffer outside guest memory' \
+    "$B/uhvt-san" --block="$img" "$G/blk_batch.hvt" badbuf
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+# Durability of batched writes: once the flush behind a write completed,
+# SIGKILL loses nothing.
+rm -f "$img"; truncate -s 64K "$img"
+ok=0 bad=
+for i in $(seq 1 10); do
+    "$U" --block="$img" "$G/blk_batch.hvt" flush "$i" "batched-$i" >"$tmp/flush.out" 2>&1 &
+    pid=$!
+    blk_wait "$tmp/flush.out" '^flushed'
+    kill -KILL $pid
+    wait $pid 2>/dev/null
+    got=$?
+    if [ $got -eq 137 ] && [ "$(blk_sector "$img" "$i" 512)" = "batched-$i" ]; then
+        ok=$((ok + 1))
+    else
+        bad="$bad $i(exit $got)"
+    fi
+done
+for i in $(seq 1 10); do
+    [ "$(blk_sector "$img" "$i" 512)" = "batched-$i" ] || bad="$bad $i(lost later)"
+done
+if [ -z "$bad" ]; then pass "blk-batch-durable-sigkill ($ok of 10)"; else
+    cp "$tmp/flush.out" "$tmp/out"; fail blk-batch-durable-sigkill "runs$bad"; fi
+rm -f "$tmp/flush.out"
+
 # The kv example: a store that persists across runs.
 kvi=$tmp/kv.img
 rm -f "$kvi"; truncate -s 1M "$kvi"

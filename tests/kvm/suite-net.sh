@@ -7,6 +7,7 @@
 
 P=$B/examples/ping.hvt
 N=$G/net_hostile.hvt
+NB=$G/net_batch.hvt
 net_links=
 net_pids=
 
@@ -110,6 +111,36 @@ net_suite() {
     check net-bad-address 123 'NIC write outside guest memory' "$U" --net=uhvt0 "$N" badaddr
     check net-bad-handle 0 'enodev ok' "$U" --net=uhvt0 "$N" badhandle
 
+    # The batched calls (NET_WRITEV, NET_READV): bad requests, a burst of 64
+    # echo requests in one call with every reply read back, and a responder
+    # that reads and writes up to 64 frames per call, flooded.
+    check net-batch-hostile 0 'batch hostile ok: mtu 1500' "$U" --net=uhvt0 "$NB" hostile
+    check net-batch-bad-array 123 'NIC frame array outside guest memory' \
+        "$U" --net=uhvt0 "$NB" badarray
+    check net-batch-bad-buffer 123 'NIC read 1 outside guest memory' \
+        "$U" --net=uhvt0 "$NB" badbuf
+    check net-batch-burst-64 0 'burst: 64 replies of 64' \
+        "$U" --timeout=60 --net=uhvt0 "$NB" burst 10.77.0.2 10.77.0.1 64
+    if net_start "$tmp/nb" "$U" --net=uhvt0 "$NB" echo 10.77.0.2; then
+        pid=$net_pid
+        ip neigh flush dev uhvt0
+        check net-batch-ping 0 ' 0% packet loss' ping -c 3 -i 0.2 -W 5 10.77.0.2
+        ping -f -c 1000 -w 120 10.77.0.2 >"$tmp/out" 2>&1
+        if grep -q '1000 packets transmitted, 1000 received, 0% packet loss' "$tmp/out"; then
+            pass net-batch-flood-1000
+        else
+            fail net-batch-flood-1000 "$(grep transmitted "$tmp/out")"
+        fi
+        check net-batch-ping-1472-df 0 ' 0% packet loss' ping -c 2 -s 1472 -M do -W 5 10.77.0.2
+        net_stop $pid
+        [ $net_status -eq 143 ] && pass net-batch-sigterm ||
+            { cp "$tmp/nb" "$tmp/out"; fail net-batch-sigterm "exit $net_status"; }
+    else
+        cp "$tmp/nb" "$tmp/out"
+        fail net-batch-ping "the batched responder did not start"
+    fi
+    ip neigh flush dev uhvt0
+
     # The example answers ARP and ping; then a flood of 1000, none lost.
     if net_start "$tmp/ping0" "$U" --net=uhvt0 "$P" --ipv4=10.77.0.2/24; then
         pid=$net_pid
@@ -157,6 +188,11 @@ net_suite() {
     check net-san-oversize 0 'oversize -2 zero -2 runt -2 max 1514' "$S" --net=uhvt0 "$N" oversize
     check net-san-bad-address 123 'NIC write outside guest memory' "$S" --net=uhvt0 "$N" badaddr
     check net-san-bad-handle 0 'enodev ok' "$S" --net=uhvt0 "$N" badhandle
+    check net-san-batch-hostile 0 'batch hostile ok' "$S" --net=uhvt0 "$NB" hostile
+    check net-san-batch-bad-buffer 123 'NIC read 1 outside guest memory' "$S" --net=uhvt0 "$NB" badbuf
+    check net-san-batch-burst 0 'burst: 64 replies of 64' \
+        "$S" --timeout=60 --net=uhvt0 "$NB" burst 10.77.0.2 10.77.0.1 64
+    ip neigh flush dev uhvt0
     if net_start "$tmp/san" "$S" --net=uhvt0 "$P" --ipv4=10.77.0.2/24; then
         pid=$net_pid
         check net-san-ping 0 ' 0% packet loss' ping -c 20 -i 0.05 -s 1472 -W 5 10.77.0.2

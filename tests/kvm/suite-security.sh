@@ -22,7 +22,7 @@ export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=
 H=$G/hostile.hvt
 for M in "$U" "$B/uhvt-san"; do
     s=${M##*/}
-    for nr in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
+    for nr in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17; do
         check "$s-hostile-outside-$nr" 123 'outside guest memory|unknown I/O port' "$M" "$H" outside $nr
     done
     check "$s-hostile-straddle" 123 'outside guest memory' "$M" "$H" straddle
