@@ -34,3 +34,13 @@ $(B)/examples/httpd-native: examples/httpd/httpd.c
 $(B)/examples/udp-echo-native: examples/udp-echo/udp-echo.c
 	@mkdir -p $(@D)
 	$(CC) $(NATIVE_CFLAGS) -o $@ $<
+
+# The same two programs as unikernels: the TCP/IP stack over one NIC, net0
+# (see docs/networking.md).
+all: $(B)/examples/httpd.hvt $(B)/examples/udp-echo.hvt
+$(B)/examples/httpd.hvt: examples/httpd/httpd.c $(B)/uhvt-cc $(GUEST_RT)
+	@mkdir -p $(@D)
+	$(B)/uhvt-cc -Wall -Wextra -Werror --net=net0 --tcpip -o $@ $<
+$(B)/examples/udp-echo.hvt: examples/udp-echo/udp-echo.c $(B)/uhvt-cc $(GUEST_RT)
+	@mkdir -p $(@D)
+	$(B)/uhvt-cc -Wall -Wextra -Werror --net=net0 --tcpip -o $@ $<

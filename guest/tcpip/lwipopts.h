@@ -66,6 +66,8 @@ extern void *tcpip_heap;
 /* Writable (poll) once this much is free: lwIP counts it in a u16_t. */
 #define TCP_SNDLOWAT (32 * 1024)
 #define TCP_QUEUE_OOSEQ 1
+/* TIME-WAIT lasts 2 MSL: a minute, as on Linux (lwIP's default is two). */
+#define TCP_MSL 30000UL
 #define TCP_LISTEN_BACKLOG 1
 #define TCP_DEFAULT_LISTEN_BACKLOG 128
 #define LWIP_TCP_KEEPALIVE 1

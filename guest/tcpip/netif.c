@@ -1,6 +1,11 @@
 /* netif.c: the lwIP interface over a uhvt NIC: frames straight between lwIP's buffers and the monitor. */
+#include <string.h>
+
 #include "lwip/etharp.h"
 #include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/tcp.h"
 #include "netif/ethernet.h"
 
 #include "runtime.h"
@@ -65,6 +70,45 @@ err_t netif_uhvt_init(struct netif *nif)
 }
 
 /*
+ * A SYN for a connection lwIP still holds in TIME-WAIT.  lwIP answers it
+ * with an ACK, the client resets and retries, and a busy server's clients
+ * (Linux picks ephemeral ports at random) stall for the whole 2 MSL.  Like
+ * Linux and RFC 1122 4.2.2.13, take a SYN whose sequence number is beyond
+ * the old connection's as a new connection: end the TIME-WAIT before lwIP
+ * sees the frame, so the SYN reaches the listener.
+ */
+static void netif_timewait_recycle(const struct pbuf *p)
+{
+    const u8_t *f = p->payload;
+    u32_t src, dst, seq;
+
+    if (p->len < ETH_HDR + IP_HLEN + TCP_HLEN || f[12] != 0x08 || f[13] != 0)
+        return;
+    const u8_t *ip = f + ETH_HDR;
+    size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+    if (ip[0] >> 4 != 4 || ihl < IP_HLEN || ip[9] != IP_PROTO_TCP ||
+        p->len < ETH_HDR + ihl + TCP_HLEN || (ip[6] & 0x3f) != 0 || ip[7] != 0)
+        return; /* not TCP over IPv4, or a fragment */
+    const u8_t *t = ip + ihl;
+    if ((t[13] & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+        return;
+    u16_t sport = (u16_t)(t[0] << 8 | t[1]), dport = (u16_t)(t[2] << 8 | t[3]);
+    memcpy(&src, ip + 12, 4);
+    memcpy(&dst, ip + 16, 4);
+    memcpy(&seq, t + 4, 4);
+    seq = lwip_htonl(seq);
+    for (struct tcp_pcb *pcb = tcp_tw_pcbs; pcb != NULL; pcb = pcb->next) {
+        if (pcb->remote_port == sport && pcb->local_port == dport &&
+            ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)) == src &&
+            ip4_addr_get_u32(ip_2_ip4(&pcb->local_ip)) == dst) {
+            if (TCP_SEQ_GT(seq, pcb->rcv_nxt))
+                tcp_abort(pcb); /* in TIME-WAIT: freed, nothing sent */
+            return;
+        }
+    }
+}
+
+/*
  * Each frame is read by the monitor directly into the buffer lwIP keeps,
  * sized for the largest frame and trimmed to the one that came.
  */
@@ -88,6 +132,7 @@ int netif_uhvt_input(struct netif *nif)
             break;        /* nothing waiting */
         }
         pbuf_realloc(p, (u16_t)r);
+        netif_timewait_recycle(p);
         if (nif->input(p, nif) != ERR_OK)
             pbuf_free(p);
         fed++;

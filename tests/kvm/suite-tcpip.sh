@@ -238,6 +238,31 @@ tcpip_same() {
     fi
 }
 
+# tcpip_client: the socket calls as a client (tests/guest/tcpip_api.c)
+# against Linux peers on the host side of a tap: the native httpd and
+# udp-echo, and a port nobody listens on; then the stack's arguments.
+tcpip_client() {
+    api=$G/tcpip_api.hvt
+    if ! tcpip_tap uhvtt2 10.78.2.1/24 ||
+        ! tcpip_start "$tmp/hn.log" "$B/examples/httpd-native" --port=18080 ||
+        ! tcpip_start "$tmp/un.log" "$B/examples/udp-echo-native" --port=17007; then
+        fail tcpip-client-setup "cannot start the host peers on uhvtt2"
+        return
+    fi
+    check tcpip-client-api 0 '^tcpip_api: 0 failed' "$U" --net:net0=uhvtt2 "$api" \
+        --ipv4=10.78.2.2/24 10.78.2.1 18080 17007 18081 --ipv4-gateway=10.78.2.1
+    check tcpip-client-no-ipv4 1 'ENETDOWN|Network is down' "$U" --net:net0=uhvtt2 \
+        "$G/tcpip_down.hvt"
+    check tcpip-client-bad-ipv4 121 'ipv4=ADDR/PREFIX: bad address' "$U" --net:net0=uhvtt2 \
+        "$api" --ipv4=10.78.2.300/24
+    check tcpip-client-bad-prefix 121 'prefix not in 1..32' "$U" --net:net0=uhvtt2 \
+        "$api" --ipv4=10.78.2.2/33
+    check tcpip-client-gateway-alone 121 'needs --ipv4' "$U" --net:net0=uhvtt2 \
+        "$api" --ipv4-gateway=10.78.2.1
+    check tcpip-cc-needs-net 1 'needs a NIC' "$B/uhvt-cc" --tcpip -o "$tmp/x.hvt" \
+        tests/guest/tcpip_api.c
+}
+
 # ($opts is split into words on purpose.)
 # shellcheck disable=SC2086
 tcpip_suite() {
@@ -298,6 +323,7 @@ tcpip_suite() {
             tcpip_same uhvt
             tcpip_stop tcpip-uhvt-httpd-sigterm "$h"
             tcpip_stop tcpip-uhvt-udp-sigterm "$u"
+            tcpip_client
         else
             fail tcpip-uhvt-setup "cannot start the unikernels on taps uhvtt0 and uhvtt1"
         fi
@@ -309,21 +335,12 @@ tcpip_suite() {
     esac
 }
 
-# Not in run-all's default list while the stack is new: run-all runs it
-# only when named (tests/kvm/run-all tcpip); run on its own, it always runs.
-case "$tcpip_alone: ${suites:-} " in
-1:* | *suite-tcpip.sh\ *)
-    trap 'tcpip_cleanup; rm -rf "$tmp"' EXIT
-    trap 'exit 130' INT TERM HUP
-    tcpip_suite
-    tcpip_cleanup
-    trap 'rm -rf "$tmp"' EXIT
-    trap - INT TERM HUP
-    ;;
-*)
-    echo "(not in the default list yet: tests/kvm/run-all tcpip runs it)"
-    ;;
-esac
+trap 'tcpip_cleanup; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM HUP
+tcpip_suite
+tcpip_cleanup
+trap 'rm -rf "$tmp"' EXIT
+trap - INT TERM HUP
 if [ "$tcpip_alone" -eq 1 ]; then
     echo "tcpip: $passed passed, $failed failed"
     [ "$failed" -eq 0 ]
