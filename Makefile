@@ -33,8 +33,9 @@ DEPS := gcc make pkg-config libelf-dev liburing-dev libseccomp-dev \
 deps:
 	@scripts/deps $(DEPS)
 
-demo: deps all
-	@scripts/demo
+demo: deps
+	@$(MAKE) --no-print-directory all $(B)/tests/tools/tcpprobe
+	@B=$(B) scripts/demo
 
 # The monitor, uhvt-cc, and the runtime uhvt-cc finds at ../lib/uhvt.
 install: all

@@ -15,36 +15,67 @@
 #define ETH_HDR 14
 /* Frames taken per round, so a flood cannot keep the stack from its timers. */
 #define NETIF_BUDGET 256
-/* The largest frame uhvt carries: MTU 9000 and the header. */
-#define NETIF_FRAME_MAX (9000 + ETH_HDR)
+/* Frames per hypercall, each way. */
+#define NETIF_BATCH 32
 
+/*
+ * Frames cross in batches, one hypercall for up to NETIF_BATCH of them.
+ * Received frames land directly in the pbufs lwIP keeps: rx[] holds
+ * buffers of the largest frame, trimmed once filled.  Frames to send wait
+ * in tx[] (referenced, not copied) until netif_uhvt_flush, which the stack
+ * calls before its timers run, before it waits and when a socket call
+ * returns, so nothing lingers.  The timers must not find a frame waiting:
+ * lwIP will not retransmit a segment whose pbuf a driver still holds.
+ */
 static struct {
     int handle;
     u16_t frame_max;
-    struct pbuf *spare; /* a receive buffer the last round did not fill */
+    struct pbuf *rx[NETIF_BATCH];
+    struct pbuf *tx[NETIF_BATCH];
+    struct uhvt_net_frame txf[NETIF_BATCH];
+    unsigned ntx;
+    uint8_t *gather; /* frame_max bytes, for a frame lwIP built in pieces */
 } nic = { .handle = -1 };
-
-/* For the rare frame lwIP hands over in pieces. */
-static uint8_t netif_tx_buf[NETIF_FRAME_MAX];
 
 int netif_uhvt_find(void)
 {
     return device_first(UHVT_DEV_NET);
 }
 
+void netif_uhvt_flush(void)
+{
+    if (nic.ntx == 0)
+        return;
+    /* A refused frame is lost, as on a wire; TCP sends it again. */
+    (void)uhvt_net_writev(nic.handle, nic.txf, nic.ntx);
+    for (unsigned i = 0; i < nic.ntx; i++)
+        pbuf_free(nic.tx[i]);
+    nic.ntx = 0;
+}
+
 static err_t netif_uhvt_output(struct netif *nif, struct pbuf *p)
 {
-    const void *frame = p->payload;
-
     (void)nif;
     if (p->tot_len > nic.frame_max)
         return ERR_IF;
-    if (p->next != NULL) {
-        pbuf_copy_partial(p, netif_tx_buf, p->tot_len, 0);
-        frame = netif_tx_buf;
+    if (nic.ntx == NETIF_BATCH)
+        netif_uhvt_flush();
+    if (p->next == NULL) {
+        /* Where the frame is now: lwIP strips the headers off the pbuf
+           again when this returns (the bytes stay, and so does the pbuf,
+           while referenced). */
+        pbuf_ref(p);
+        nic.txf[nic.ntx] = (struct uhvt_net_frame){
+            .data = (uintptr_t)p->payload, .len = p->len };
+    } else {
+        /* Rare (LWIP_NETIF_TX_SINGLE_PBUF): one buffer, sent at once. */
+        pbuf_copy_partial(p, nic.gather, p->tot_len, 0);
+        netif_uhvt_flush();
+        return uhvt_net_write(nic.handle, nic.gather, p->tot_len) < 0 ? ERR_IF
+                                                                      : ERR_OK;
     }
-    /* A refused frame is lost, as on a wire; TCP will send it again. */
-    return uhvt_net_write(nic.handle, frame, p->tot_len) < 0 ? ERR_IF : ERR_OK;
+    nic.tx[nic.ntx++] = p;
+    return ERR_OK;
 }
 
 err_t netif_uhvt_init(struct netif *nif)
@@ -52,15 +83,18 @@ err_t netif_uhvt_init(struct netif *nif)
     int handle = *(const int *)nif->state;
     uint32_t mtu;
 
-    if (uhvt_net_info(handle, nif->hwaddr, &mtu) != 0 || mtu < 576 ||
-        mtu + ETH_HDR > NETIF_FRAME_MAX)
+    if (uhvt_net_info(handle, nif->hwaddr, &mtu) != 0 || mtu < 576)
         return ERR_IF;
+    /* A pbuf holds at most 64 KiB: beyond that the stack's MTU is lower
+       than the tap's, and longer frames are dropped. */
+    nic.frame_max = mtu > 0xffff - ETH_HDR ? 0xffff : (u16_t)(mtu + ETH_HDR);
+    if ((nic.gather = mem_alloc(nic.frame_max)) == NULL)
+        return ERR_MEM;
     nic.handle = handle;
-    nic.frame_max = (u16_t)(mtu + ETH_HDR);
     nif->state = NULL;
     nif->name[0] = 'u';
     nif->name[1] = 'h';
-    nif->mtu = (u16_t)mtu;
+    nif->mtu = (u16_t)(nic.frame_max - ETH_HDR);
     nif->hwaddr_len = ETH_HWADDR_LEN;
     nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP |
                  NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
@@ -108,34 +142,47 @@ static void netif_timewait_recycle(const struct pbuf *p)
     }
 }
 
-/*
- * Each frame is read by the monitor directly into the buffer lwIP keeps,
- * sized for the largest frame and trimmed to the one that came.
- */
 int netif_uhvt_input(struct netif *nif)
 {
     int fed = 0;
 
-    for (int round = 0; round < NETIF_BUDGET; round++) {
-        struct pbuf *p = nic.spare;
+    while (fed < NETIF_BUDGET) {
+        struct uhvt_net_frame f[NETIF_BATCH];
+        unsigned n = 0, used = 0;
 
-        nic.spare = NULL;
-        if (p == NULL)
-            p = pbuf_alloc(PBUF_RAW, nic.frame_max, PBUF_RAM);
-        if (p == NULL)
-            break; /* out of memory: the frames wait in the host's queue */
-        long r = uhvt_net_read(nic.handle, p->payload, nic.frame_max);
-        if (r < 0) {
-            nic.spare = p;
-            if (r == -UHVT_EINVAL)
-                continue; /* an oversized frame, dropped by the monitor */
-            break;        /* nothing waiting */
+        for (; n < NETIF_BATCH; n++) {
+            if (nic.rx[n] == NULL &&
+                (nic.rx[n] = pbuf_alloc(PBUF_RAW, nic.frame_max, PBUF_RAM)) ==
+                    NULL)
+                break; /* out of memory: frames wait in the host's queue */
+            f[n] = (struct uhvt_net_frame){
+                .data = (uintptr_t)nic.rx[n]->payload, .len = nic.frame_max };
         }
-        pbuf_realloc(p, (u16_t)r);
-        netif_timewait_recycle(p);
-        if (nif->input(p, nif) != ERR_OK)
-            pbuf_free(p);
-        fed++;
+        if (n == 0 || uhvt_net_readv(nic.handle, f, n) < 0)
+            break;
+        for (unsigned i = 0; i < n; i++) {
+            if (f[i].ret == UHVT_EAGAIN)
+                continue;
+            used++;
+            if (f[i].ret != UHVT_OK)
+                continue; /* oversized, dropped by the monitor */
+            struct pbuf *p = nic.rx[i];
+            nic.rx[i] = NULL;
+            pbuf_realloc(p, (u16_t)f[i].len);
+            netif_timewait_recycle(p);
+            if (nif->input(p, nif) != ERR_OK)
+                pbuf_free(p);
+            fed++;
+        }
+        /* Move the unused buffers to the front for the next batch. */
+        for (unsigned i = 0, j = 0; i < NETIF_BATCH; i++) {
+            struct pbuf *p = nic.rx[i];
+            nic.rx[i] = NULL;
+            if (p != NULL)
+                nic.rx[j++] = p;
+        }
+        if (used < n)
+            break; /* the host's queue is empty */
     }
     return fed;
 }

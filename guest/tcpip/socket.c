@@ -407,6 +407,7 @@ static void sock_free(struct sock *s)
 static void sock_close(void *obj)
 {
     sock_free(obj);
+    netif_uhvt_flush(); /* the FIN or reset */
 }
 
 static long sys_socket(const long a[6])
@@ -881,12 +882,18 @@ static long sock_recv(struct sock *s, struct io *io, int nonblock)
 
 /* ---- the descriptor ops ---- */
 
+/*
+ * Every way into this file ends by sending what lwIP queued (netif.c
+ * batches frames), so no frame waits for the application's next call.
+ */
 static long sock_readv(void *obj, const struct iovec *iov, int n, int flags)
 {
     struct io io = { .iov = iov, .n = n };
 
     io.total = (size_t)fd_iov_check(iov, n); /* checked by fd.c */
-    return sock_recv(obj, &io, flags & O_NONBLOCK);
+    long r = sock_recv(obj, &io, flags & O_NONBLOCK);
+    netif_uhvt_flush(); /* window updates */
+    return r;
 }
 
 static long sock_writev(void *obj, const struct iovec *iov, int n, int flags)
@@ -894,7 +901,9 @@ static long sock_writev(void *obj, const struct iovec *iov, int n, int flags)
     struct io io = { .iov = iov, .n = n };
 
     io.total = (size_t)fd_iov_check(iov, n);
-    return sock_send(obj, &io, flags & O_NONBLOCK);
+    long r = sock_send(obj, &io, flags & O_NONBLOCK);
+    netif_uhvt_flush();
+    return r;
 }
 
 static unsigned sock_poll(void *obj, uint32_t *gen)
@@ -1420,7 +1429,7 @@ static long sys_socketpair(const long a[6])
     return a[0] == AF_INET ? -EOPNOTSUPP : -EAFNOSUPPORT;
 }
 
-long tcpip_syscall(unsigned long nr, const long a[6])
+static long sock_call(unsigned long nr, const long a[6])
 {
     switch (nr) {
     case SYS_socket:
@@ -1458,4 +1467,12 @@ long tcpip_syscall(unsigned long nr, const long a[6])
     default:
         return -ENOSYS;
     }
+}
+
+long tcpip_syscall(unsigned long nr, const long a[6])
+{
+    long r = sock_call(nr, a);
+
+    netif_uhvt_flush();
+    return r;
 }

@@ -148,6 +148,7 @@ void tcpip_start(void)
     netif_set_link_up(&nif);
     /* Announce the address so peers' stale ARP entries are replaced now. */
     etharp_gratuitous(&nif);
+    netif_uhvt_flush();
     cfg.up = 1;
 }
 
@@ -156,14 +157,27 @@ int tcpip_up(void)
     return cfg.up;
 }
 
+/*
+ * Input, then lwIP's timers; what either queued is sent before the next
+ * (see netif.c: the timers must find no frame still queued).
+ */
+static int stack_work(void)
+{
+    int got = netif_uhvt_input(&nif);
+
+    netif_uhvt_flush();
+    sys_check_timeouts();
+    netif_uhvt_flush();
+    return got;
+}
+
 void tcpip_wait(uint64_t deadline_ns)
 {
     if (!cfg.up) {
         clock_sleep_until(deadline_ns);
         return;
     }
-    int got = netif_uhvt_input(&nif);
-    sys_check_timeouts();
+    int got = stack_work();
     uint64_t now = clock_monotonic();
     if (got > 0 || now >= deadline_ns)
         return;
@@ -175,6 +189,5 @@ void tcpip_wait(uint64_t deadline_ns)
         (uint64_t)ms * NSEC_PER_MSEC < until - now)
         until = now + (uint64_t)ms * NSEC_PER_MSEC;
     (void)uhvt_poll(until, NULL);
-    (void)netif_uhvt_input(&nif);
-    sys_check_timeouts();
+    (void)stack_work();
 }

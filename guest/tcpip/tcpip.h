@@ -18,5 +18,7 @@ int netif_uhvt_find(void);
 err_t netif_uhvt_init(struct netif *nif);
 /* Feed waiting frames to lwIP; the number fed. */
 int netif_uhvt_input(struct netif *nif);
+/* Send the frames lwIP has queued. */
+void netif_uhvt_flush(void);
 
 #endif
