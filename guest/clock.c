@@ -202,7 +202,10 @@ static long clock_sleep(long id, int abstime, const struct timespec *req)
     uint64_t mono = clock_monotonic();
     if (abstime)
         want = want > now ? want - now : 0;
-    clock_sleep_until(want > UINT64_MAX - mono ? UINT64_MAX : mono + want);
+    /* The network stack, if any, keeps running while the program sleeps. */
+    uint64_t until = want > UINT64_MAX - mono ? UINT64_MAX : mono + want;
+    while (clock_monotonic() < until)
+        tcpip_wait(until);
     return 0;
 }
 
