@@ -1,9 +1,14 @@
-# bench.mk: make bench: boot latency, hypercall cost, block I/O and density on KVM, as JSON.
+# bench.mk: make bench: boot latency, hypercall cost, block and network I/O, density on KVM, as JSON and plots.
 
 BENCH_BINS := $(B)/bench/boot $(B)/bench/kvm_floor $(B)/bench/noop.hvt \
-	$(B)/bench/hypercall.hvt $(B)/bench/blk.hvt $(B)/tests/guest/idle.hvt
+	$(B)/bench/hypercall.hvt $(B)/bench/blk.hvt $(B)/tests/guest/idle.hvt \
+	$(B)/bench/net.hvt $(B)/bench/udp $(B)/examples/ping.hvt $(B)/tests/guest/net_batch.hvt
 
 $(B)/bench/boot: bench/boot.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $<
+
+$(B)/bench/udp: bench/udp.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $<
 
@@ -15,6 +20,7 @@ $(B)/bench/%.hvt: bench/%.c $(B)/uhvt-cc $(GUEST_RT)
 	@mkdir -p $(@D)
 	$(B)/uhvt-cc -O2 $(BENCH_CC_FLAGS) -o $@ $<
 $(B)/bench/blk.hvt: BENCH_CC_FLAGS := --block=disk
+$(B)/bench/net.hvt: BENCH_CC_FLAGS := --net=net0
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)

@@ -1,4 +1,5 @@
 /* boot.c: boot latency: run a command N times, report wall-time percentiles (or phases) as JSON. */
+/* With --samples FILE, every run's time (us, sorted) also goes to FILE, one a line, for plots. */
 #include <err.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -76,8 +77,14 @@ int main(int argc, char **argv)
     int phases = argc > 1 && strcmp(argv[1], "--phases") == 0;
     argv += phases;
     argc -= phases;
+    const char *samples = NULL;
+    if (argc > 2 && strcmp(argv[1], "--samples") == 0) {
+        samples = argv[2];
+        argv += 2;
+        argc -= 2;
+    }
     if (argc < 4)
-        errx(2, "usage: boot [--phases] NAME RUNS COMMAND [ARGS...]");
+        errx(2, "usage: boot [--phases] [--samples FILE] NAME RUNS COMMAND [ARGS...]");
     int runs = atoi(argv[2]);
     if (runs < 1)
         errx(2, "RUNS must be positive");
@@ -124,6 +131,14 @@ int main(int argc, char **argv)
         return 0;
     }
     qsort(t, (size_t)runs, sizeof(*t), cmp_u64);
+    if (samples != NULL) {
+        FILE *f = fopen(samples, "w");
+        if (f == NULL)
+            err(1, "%s", samples);
+        for (int i = 0; i < runs; i++)
+            fprintf(f, "%.1f\n", t[i] / 1000.0);
+        fclose(f);
+    }
     printf("{\"name\": \"%s\", \"runs\": %d, \"unit\": \"us\", \"min\": %.1f, "
            "\"p50\": %.1f, \"p90\": %.1f, \"p99\": %.1f, \"max\": %.1f}\n",
            argv[1], runs, pct(t, runs, 0), pct(t, runs, 50), pct(t, runs, 90),
