@@ -21,20 +21,19 @@
 /*
  * Frames cross in batches, one hypercall for up to NETIF_BATCH of them.
  * Received frames land directly in the pbufs lwIP keeps: rx[] holds
- * buffers of the largest frame, trimmed once filled.  Frames to send wait
- * in tx[] (referenced, not copied) until netif_uhvt_flush, which the stack
- * calls before its timers run, before it waits and when a socket call
- * returns, so nothing lingers.  The timers must not find a frame waiting:
- * lwIP will not retransmit a segment whose pbuf a driver still holds.
+ * buffers of the largest frame, trimmed once filled.  A frame to send is
+ * copied into the next slot of tx (lwIP must keep its pbuf: it will not
+ * retransmit a segment a driver still holds, and may rewrite it) until
+ * netif_uhvt_flush, which the stack calls before lwIP's timers run, before
+ * it waits and when a socket call returns, so nothing lingers.
  */
 static struct {
     int handle;
     u16_t frame_max;
     struct pbuf *rx[NETIF_BATCH];
-    struct pbuf *tx[NETIF_BATCH];
+    uint8_t *tx; /* NETIF_BATCH slots of frame_max bytes */
     struct uhvt_net_frame txf[NETIF_BATCH];
     unsigned ntx;
-    uint8_t *gather; /* frame_max bytes, for a frame lwIP built in pieces */
 } nic = { .handle = -1 };
 
 int netif_uhvt_find(void)
@@ -48,8 +47,6 @@ void netif_uhvt_flush(void)
         return;
     /* A refused frame is lost, as on a wire; TCP sends it again. */
     (void)uhvt_net_writev(nic.handle, nic.txf, nic.ntx);
-    for (unsigned i = 0; i < nic.ntx; i++)
-        pbuf_free(nic.tx[i]);
     nic.ntx = 0;
 }
 
@@ -60,21 +57,10 @@ static err_t netif_uhvt_output(struct netif *nif, struct pbuf *p)
         return ERR_IF;
     if (nic.ntx == NETIF_BATCH)
         netif_uhvt_flush();
-    if (p->next == NULL) {
-        /* Where the frame is now: lwIP strips the headers off the pbuf
-           again when this returns (the bytes stay, and so does the pbuf,
-           while referenced). */
-        pbuf_ref(p);
-        nic.txf[nic.ntx] = (struct uhvt_net_frame){
-            .data = (uintptr_t)p->payload, .len = p->len };
-    } else {
-        /* Rare (LWIP_NETIF_TX_SINGLE_PBUF): one buffer, sent at once. */
-        pbuf_copy_partial(p, nic.gather, p->tot_len, 0);
-        netif_uhvt_flush();
-        return uhvt_net_write(nic.handle, nic.gather, p->tot_len) < 0 ? ERR_IF
-                                                                      : ERR_OK;
-    }
-    nic.tx[nic.ntx++] = p;
+    uint8_t *slot = nic.tx + (size_t)nic.ntx * nic.frame_max;
+    pbuf_copy_partial(p, slot, p->tot_len, 0);
+    nic.txf[nic.ntx++] = (struct uhvt_net_frame){ .data = (uintptr_t)slot,
+                                                  .len = p->tot_len };
     return ERR_OK;
 }
 
@@ -88,7 +74,7 @@ err_t netif_uhvt_init(struct netif *nif)
     /* A pbuf holds at most 64 KiB: beyond that the stack's MTU is lower
        than the tap's, and longer frames are dropped. */
     nic.frame_max = mtu > 0xffff - ETH_HDR ? 0xffff : (u16_t)(mtu + ETH_HDR);
-    if ((nic.gather = mem_alloc(nic.frame_max)) == NULL)
+    if ((nic.tx = mem_alloc((size_t)NETIF_BATCH * nic.frame_max)) == NULL)
         return ERR_MEM;
     nic.handle = handle;
     nif->state = NULL;
