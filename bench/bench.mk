@@ -2,13 +2,18 @@
 
 BENCH_BINS := $(B)/bench/boot $(B)/bench/kvm_floor $(B)/bench/noop.hvt \
 	$(B)/bench/hypercall.hvt $(B)/bench/blk.hvt $(B)/tests/guest/idle.hvt \
-	$(B)/bench/net.hvt $(B)/bench/udp $(B)/examples/ping.hvt $(B)/tests/guest/net_batch.hvt
+	$(B)/bench/net.hvt $(B)/bench/udp $(B)/examples/ping.hvt $(B)/tests/guest/net_batch.hvt \
+	$(B)/bench/tcp $(B)/bench/tcp_sink.hvt $(B)/examples/httpd.hvt
 
 $(B)/bench/boot: bench/boot.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $<
 
 $(B)/bench/udp: bench/udp.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $<
+
+$(B)/bench/tcp: bench/tcp.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $<
 
@@ -21,6 +26,7 @@ $(B)/bench/%.hvt: bench/%.c $(B)/uhvt-cc $(GUEST_RT)
 	$(B)/uhvt-cc -O2 $(BENCH_CC_FLAGS) -o $@ $<
 $(B)/bench/blk.hvt: BENCH_CC_FLAGS := --block=disk
 $(B)/bench/net.hvt: BENCH_CC_FLAGS := --net=net0
+$(B)/bench/tcp_sink.hvt: BENCH_CC_FLAGS := --net=net0 --tcpip
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
