@@ -16,7 +16,7 @@
  */
 
 /* Returns bytes written or -EIO if the monitor refused the first chunk. */
-static long console_put(const char *buf, size_t len)
+long console_write(const char *buf, size_t len)
 {
     size_t done = 0;
 
@@ -45,7 +45,7 @@ static long console_writev(void *obj, const struct iovec *iov, int n,
     (void)obj;
     (void)flags;
     for (int i = 0; i < n; i++) {
-        long r = console_put(iov[i].iov_base, iov[i].iov_len);
+        long r = console_write(iov[i].iov_base, iov[i].iov_len);
         if (r < 0)
             return total > 0 ? (long)total : r;
         total += (size_t)r;

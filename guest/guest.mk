@@ -37,7 +37,7 @@ LWIP_STAMP := $(B)/lwip/src/.version
 LWIP_SRC := $(B)/lwip/src/src
 LWIP_FILES := core/def core/inet_chksum core/init core/ip core/mem core/memp \
 	core/netif core/pbuf core/tcp core/tcp_in core/tcp_out core/timeouts \
-	core/udp core/ipv4/etharp core/ipv4/icmp core/ipv4/ip4 \
+	core/udp core/ipv4/dhcp core/ipv4/etharp core/ipv4/icmp core/ipv4/ip4 \
 	core/ipv4/ip4_addr core/ipv4/ip4_frag netif/ethernet
 LWIP_OBJS := $(LWIP_FILES:%=$(B)/guest/lwip/%.o)
 TCPIP_OBJS := $(patsubst guest/tcpip/%.c,$(B)/guest/obj/tcpip/%.o,\

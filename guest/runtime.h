@@ -104,6 +104,8 @@ long sys_newfstatat(const long a[6]);
 
 /* console.c: descriptors 0, 1 and 2. */
 void console_init(void);
+/* Write to the console; bytes written or -EIO. */
+long console_write(const char *buf, size_t len);
 
 /* poll.c: poll, ppoll, select, pselect6. */
 long sys_poll(const long a[6]);

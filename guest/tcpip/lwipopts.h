@@ -22,7 +22,8 @@
 #define LWIP_RAW 0
 #define LWIP_UDP 1
 #define LWIP_TCP 1
-#define LWIP_DHCP 0
+/* --ipv4=dhcp; the offered address is checked with ARP before use. */
+#define LWIP_DHCP 1
 #define LWIP_AUTOIP 0
 #define LWIP_IGMP 0
 #define LWIP_DNS 0

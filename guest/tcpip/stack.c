@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/init.h"
 #include "lwip/ip4_addr.h"
@@ -16,6 +17,9 @@
 #include "uhvt.h"
 
 #define NSEC_PER_MSEC 1000000ULL
+#define NSEC_PER_SEC 1000000000ULL
+/* How long boot waits for a DHCP lease before giving up. */
+#define STACK_DHCP_WAIT (30 * NSEC_PER_SEC)
 
 /*
  * There are no interrupts and no threads: lwIP runs only here, when a
@@ -27,7 +31,7 @@
 void *tcpip_heap;
 
 static struct {
-    int have_addr, have_gw;
+    int have_addr, have_gw, dhcp;
     ip4_addr_t addr, mask, gw;
     int up;
 } cfg;
@@ -78,16 +82,49 @@ static int stack_parse_ip(const char *s, size_t len, ip4_addr_t *ip)
     return 1;
 }
 
+/* Append `label` and `ip` in dotted form at p (room permitting); the length. */
+static size_t stack_fmt(char *p, const char *end, const char *label,
+                        const ip4_addr_t *ip)
+{
+    char buf[48];
+    size_t n = 0;
+    uint32_t v = lwip_ntohl(ip4_addr_get_u32(ip));
+
+    while (*label != '\0' && n < 24)
+        buf[n++] = *label++;
+    for (int part = 3; part >= 0; part--) {
+        unsigned octet = (v >> (8 * part)) & 0xff;
+        if (octet >= 100)
+            buf[n++] = (char)('0' + octet / 100);
+        if (octet >= 10)
+            buf[n++] = (char)('0' + octet / 10 % 10);
+        buf[n++] = (char)('0' + octet % 10);
+        if (part > 0)
+            buf[n++] = '.';
+    }
+    if (n > (size_t)(end - p - 1))
+        n = (size_t)(end - p - 1);
+    memcpy(p, buf, n);
+    return n;
+}
+
 static _Noreturn void stack_bad_arg(const char *why)
 {
     hypercall_abort(why);
 }
 
-/* --ipv4=ADDR/PREFIX and --ipv4-gateway=ADDR; anything else is main's. */
+/*
+ * --ipv4=ADDR/PREFIX or --ipv4=dhcp, and --ipv4-gateway=ADDR; anything
+ * else is main's.
+ */
 int tcpip_arg(const char *arg)
 {
     static const char addr_opt[] = "--ipv4=", gw_opt[] = "--ipv4-gateway=";
 
+    if (strcmp(arg, "--ipv4=dhcp") == 0) {
+        cfg.dhcp = 1;
+        return 1;
+    }
     if (strncmp(arg, addr_opt, sizeof addr_opt - 1) == 0) {
         const char *v = arg + sizeof addr_opt - 1;
         const char *slash = strchr(v, '/');
@@ -120,9 +157,31 @@ int tcpip_arg(const char *arg)
     return 0;
 }
 
+/* Run the stack until DHCP has leased an address, or give up. */
+static void stack_dhcp(void)
+{
+    uint64_t deadline = clock_monotonic() + STACK_DHCP_WAIT;
+
+    if (dhcp_start(&nif) != ERR_OK)
+        hypercall_abort("uhvt: --ipv4=dhcp: cannot start DHCP");
+    while (!dhcp_supplied_address(&nif)) {
+        if (clock_monotonic() >= deadline)
+            hypercall_abort("uhvt: --ipv4=dhcp: no lease within 30 s");
+        tcpip_wait(deadline);
+    }
+    /* The operator needs to know where the unikernel is. */
+    char line[96];
+    char *p = line, *end = line + sizeof line;
+    p += stack_fmt(p, end, "uhvt: DHCP lease ", netif_ip4_addr(&nif));
+    p += stack_fmt(p, end, " netmask ", netif_ip4_netmask(&nif));
+    p += stack_fmt(p, end, " gateway ", netif_ip4_gw(&nif));
+    *p++ = '\n';
+    console_write(line, (size_t)(p - line));
+}
+
 /*
  * Before main: the stack drives the image's first NIC, with the address
- * the arguments gave.  Without --ipv4 the stack stays down and every
+ * the arguments gave or DHCP leased.  Without --ipv4 the stack stays down and every
  * socket call says the network is unreachable or unconfigured.
  */
 void tcpip_start(void)
@@ -131,7 +190,9 @@ void tcpip_start(void)
 
     if (cfg.have_gw && !cfg.have_addr)
         hypercall_abort("uhvt: --ipv4-gateway needs --ipv4=ADDR/PREFIX");
-    if (!cfg.have_addr)
+    if (cfg.dhcp && cfg.have_addr)
+        hypercall_abort("uhvt: --ipv4=dhcp and --ipv4=ADDR/PREFIX together");
+    if (!cfg.have_addr && !cfg.dhcp)
         return;
     if (nic < 0)
         hypercall_abort("uhvt: --ipv4 given, but the image declares no NIC");
@@ -146,10 +207,14 @@ void tcpip_start(void)
     netif_set_default(&nif);
     netif_set_up(&nif);
     netif_set_link_up(&nif);
+    cfg.up = 1;
+    if (cfg.dhcp) {
+        stack_dhcp();
+        return;
+    }
     /* Announce the address so peers' stale ARP entries are replaced now. */
     etharp_gratuitous(&nif);
     netif_uhvt_flush();
-    cfg.up = 1;
 }
 
 int tcpip_up(void)

@@ -261,6 +261,32 @@ tcpip_client() {
         "$api" --ipv4-gateway=10.78.2.1
     check tcpip-cc-needs-net 1 'needs a NIC' "$B/uhvt-cc" --tcpip -o "$tmp/x.hvt" \
         tests/guest/tcpip_api.c
+    check tcpip-client-dhcp-and-static 121 'dhcp and --ipv4=ADDR/PREFIX together' \
+        "$U" --net:net0=uhvtt2 "$api" --ipv4=dhcp --ipv4=10.78.2.2/24
+
+    # --ipv4=dhcp against busybox's udhcpd on the same tap: the lease is
+    # printed, and the server answers there.
+    cat >"$tmp/udhcpd.conf" <<END
+start 10.78.2.50
+end 10.78.2.60
+interface uhvtt2
+lease_file $tmp/udhcpd.leases
+option subnet 255.255.255.0
+option router 10.78.2.1
+END
+    : >"$tmp/udhcpd.leases"
+    busybox udhcpd -f "$tmp/udhcpd.conf" >"$tmp/udhcpd.log" 2>&1 &
+    tcpip_pids="$tcpip_pids $!"
+    if tcpip_start "$tmp/dhcp.log" "$U" --net:net0=uhvtt2 "$B/examples/httpd.hvt" --ipv4=dhcp &&
+        grep -q 'DHCP lease 10\.78\.2\.[56][0-9] netmask 255\.255\.255\.0 gateway 10\.78\.2\.1' \
+            "$tmp/dhcp.log"; then
+        pass tcpip-dhcp-lease
+        lease=$(sed -n 's/.*DHCP lease \([0-9.]*\).*/\1/p' "$tmp/dhcp.log")
+        check tcpip-dhcp-serves 0 '^ok$' curl -fsS --max-time 10 "http://$lease/health"
+    else
+        cp "$tmp/dhcp.log" "$tmp/out"
+        fail tcpip-dhcp-lease "no DHCP lease from udhcpd"
+    fi
 }
 
 # ($opts is split into words on purpose.)
