@@ -208,10 +208,13 @@ static long epoll_wait_until(long epfd, struct epoll_event *out, long max,
 
     if (fd_kind(epfd) == NULL)
         return -EBADF;
-    if (ep == NULL || max <= 0 || max > FD_MAX)
+    if (ep == NULL || max <= 0 || max > INT32_MAX / (long)sizeof *out)
         return -EINVAL;
     if (!mem_check(out, (size_t)max * sizeof *out))
         return -EFAULT;
+    /* As many as can be ready: one per descriptor. */
+    if (max > FD_MAX)
+        max = FD_MAX;
     for (int last = 0;;) {
         int got = epoll_scan(ep, out, (int)max);
         if (got > 0 || last)

@@ -81,7 +81,7 @@ long fd_iov_check(const struct iovec *iov, long n)
 
     if (n < 0 || n > IOV_MAX)
         return -EINVAL;
-    if (!mem_check(iov, (size_t)n * sizeof *iov))
+    if (n > 0 && !mem_check(iov, (size_t)n * sizeof *iov))
         return -EFAULT;
     for (long i = 0; i < n; i++) {
         if (iov[i].iov_len > SSIZE_MAX - total)

@@ -49,6 +49,7 @@ LWIP_CFLAGS := $(filter-out -W% -MMD -MP,$(GUEST_CFLAGS)) -w $(TCPIP_INC)
 
 $(LWIP_STAMP): scripts/lwip-fetch
 	scripts/lwip-fetch $(B)/lwip
+	touch $@
 
 $(LWIP_OBJS): $(B)/guest/lwip/%.o: $(LWIP_STAMP) guest/tcpip/lwipopts.h \
 		guest/tcpip/arch/cc.h

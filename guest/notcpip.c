@@ -19,6 +19,10 @@ void tcpip_wait(uint64_t deadline_ns)
     clock_sleep_until(deadline_ns);
 }
 
+void tcpip_exit(void)
+{
+}
+
 long tcpip_syscall(unsigned long nr, const long a[6])
 {
     (void)nr;

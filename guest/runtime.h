@@ -133,11 +133,13 @@ void epoll_forget(int fd);
  * tcpip_wait: make progress (input, timers) and, unless the deadline has
  * passed or something happened, wait for input, a timer or the deadline;
  * every blocking call loops on it.  tcpip_syscall: the socket calls.
+ * tcpip_exit: before the guest exits, let queued data reach its peers.
  */
 int tcpip_arg(const char *arg);
 void tcpip_start(void);
 void tcpip_wait(uint64_t deadline_ns);
 long tcpip_syscall(unsigned long nr, const long a[6]);
+void tcpip_exit(void);
 
 /* syscall.c: called by syscall_entry.S. */
 struct syscall_frame {

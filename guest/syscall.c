@@ -31,6 +31,7 @@
 
 static _Noreturn void syscall_exit(int status)
 {
+    tcpip_exit();
     /* Unlike Linux, no `& 0xff`: the monitor reports a status above 119. */
     struct uhvt_hc_exit e = { .status = status };
     hypercall_noreturn(UHVT_HC_EXIT, &e);

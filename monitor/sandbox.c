@@ -68,6 +68,7 @@ void sandbox_enter(const struct vm *vm)
     allow(ctx, SCMP_SYS(exit_group), 0, ANY, ANY);
     /* Devices: each call only on the fds registered for it. */
     allow_dev_fds(ctx, vm, SCMP_SYS(read), VM_FD_READ);
+    allow_dev_fds(ctx, vm, SCMP_SYS(readv), VM_FD_READ);
     allow_dev_fds(ctx, vm, SCMP_SYS(write), VM_FD_WRITE);
     allow_dev_fds(ctx, vm, SCMP_SYS(pread64), VM_FD_PREAD);
     allow_dev_fds(ctx, vm, SCMP_SYS(pwrite64), VM_FD_PWRITE);

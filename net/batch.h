@@ -1,16 +1,9 @@
-/* batch.h: several frames per hypercall through the NIC's io_uring (NET_WRITEV, NET_READV). */
+/* batch.h: several frames per hypercall on a NIC (NET_WRITEV, NET_READV). */
 #ifndef NET_BATCH_H
 #define NET_BATCH_H
 
 #include "hypercall.h"
 #include "net.h"
-
-/*
- * Give NIC `n` its ring: created disabled, restricted to WRITE and READV on
- * the tap as fixed file 0, then enabled.  Before the sandbox, at attach
- * time.  Returns 0 or -1 with `why`.
- */
-int net_batch_init(struct vm *vm, struct net_dev *n, char why[OPTIONS_WHY_MAX]);
 
 /*
  * NET_WRITEV and NET_READV (hypercall_fn; see uhvt_abi.h).  Checks, the
@@ -21,14 +14,13 @@ int net_batch_init(struct vm *vm, struct net_dev *n, char why[OPTIONS_WHY_MAX]);
  * ends and nothing is sent.  Per frame: a write's len below 14 or above
  * mtu + 14, or a read's len 0, is UHVT_EINVAL and skipped.
  *
- * One io_uring_enter carries the whole batch, each frame straight between
- * guest memory and the tap.  A read's buffer is followed by a monitor
- * scratch buffer in the same readv, so a frame too long for the guest's
- * buffer shows as a transfer longer than it (the tap cuts frames silently
- * to the room offered) and is dropped with UHVT_EINVAL.  Nothing waits:
- * the batch ends with a cancel of whatever is still pending on the tap, so
- * a read that found no frame is UHVT_EAGAIN and a write the tap could not
- * take at once is UHVT_EIO (lost, as on a wire).
+ * One write or readv per frame, in order, each straight between guest
+ * memory and the (non-blocking) tap.  A read's buffer is followed by a
+ * monitor scratch buffer in the same readv, so a frame too long for the
+ * guest's buffer shows as a transfer longer than it (the tap cuts frames
+ * silently to the room offered) and is dropped with UHVT_EINVAL.  Nothing
+ * waits: once the tap is empty the remaining buffers get UHVT_EAGAIN, and a
+ * write the tap refuses is UHVT_EIO (lost, as on a wire).
  */
 hypercall_fn net_writev, net_readv;
 

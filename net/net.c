@@ -115,8 +115,6 @@ int net_attach(struct vm *vm, uint32_t index, const struct options *o, bool only
     snprintf(nic->tap, sizeof(nic->tap), "%s", tap);
 
     vm_fd_register(vm, nic->dev.fd, VM_FD_READ | VM_FD_WRITE);
-    if (net_batch_init(vm, &nic->dev, why) < 0)
-        goto fail;
     vm->dev[index].type = UHVT_DEV_NET;
     vm->dev[index].poll_fd = nic->dev.fd;
     vm->dev[index].state = &nic->dev;

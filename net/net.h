@@ -11,14 +11,11 @@
 /* The Ethernet header the ABI's frame limit adds to the MTU. */
 #define NET_ETH_HLEN 14U
 
-struct net_ring; /* batch.c: the io_uring of NET_WRITEV and NET_READV */
-
 /* One NIC: vm->dev[i].state for a device of type UHVT_DEV_NET. */
 struct net_dev {
     int fd;          /* the tap (non-blocking; one read or write is one frame) */
     uint32_t mtu;    /* the tap's MTU when attached; frames are at most mtu + 14 */
     uint8_t mac[6];  /* the guest's MAC, told to it by NET_INFO */
-    struct net_ring *ring; /* NULL: no batched calls */
 };
 
 /*

@@ -40,13 +40,14 @@
  * Memory: one heap holds every pbuf (frames are read straight into PBUF_RAM
  * buffers sized for the NIC, see netif.c) and every control block (no
  * fixed pools: memp_init would touch all of them at boot).  stack.c takes
- * it from guest memory at start; untouched pages cost nothing, so it is
- * sized for a few hundred connections with full windows.
+ * it from guest memory at start; untouched pages cost nothing.  16 MiB
+ * holds full windows, both ways, on 128 connections (256 one way); past
+ * that netif.c drops frames rather than stall, and senders retransmit.
  */
 #define MEM_LIBC_MALLOC 0
 #define MEMP_MEM_MALLOC 1
 #define MEM_ALIGNMENT 8
-#define MEM_SIZE (8 * 1024 * 1024)
+#define MEM_SIZE (16 * 1024 * 1024)
 extern void *tcpip_heap;
 #define LWIP_RAM_HEAP_POINTER tcpip_heap
 #define PBUF_POOL_SIZE 0
@@ -54,18 +55,18 @@ extern void *tcpip_heap;
 #define ARP_QUEUEING 1
 
 /*
- * TCP: windows large enough to keep a host link busy (scaled beyond 64 KiB),
- * SACK-less as lwIP 2.1 is.  The MSS follows the NIC's MTU at connect
- * time (netif.c sets it); this is the default before that.
+ * TCP: 64 KiB windows each way (no scaling), what a host link's round trip
+ * of tens of microseconds needs, small enough for many connections in the
+ * heap; SACK-less as lwIP 2.1 is.  lwIP caps the MSS at TCP_MSS whatever
+ * the MTU, so segments are Ethernet-sized even on jumbo-frame taps.
  */
 #define TCP_MSS 1460
-#define LWIP_WND_SCALE 1
-#define TCP_RCV_SCALE 3
-#define TCP_WND (256 * 1024)
-#define TCP_SND_BUF (256 * 1024)
+#define LWIP_WND_SCALE 0
+#define TCP_WND 65535
+#define TCP_SND_BUF 65535
 #define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
-/* Writable (poll) once this much is free: lwIP counts it in a u16_t. */
-#define TCP_SNDLOWAT (32 * 1024)
+/* Writable (poll) once half the send buffer is free. */
+#define TCP_SNDLOWAT (TCP_SND_BUF / 2)
 #define TCP_QUEUE_OOSEQ 1
 /* TIME-WAIT lasts 2 MSL: a minute, as on Linux (lwIP's default is two). */
 #define TCP_MSL 30000UL

@@ -128,6 +128,26 @@ static void netif_timewait_recycle(const struct pbuf *p)
     }
 }
 
+/*
+ * Out of memory for even one receive buffer: drop what the host has queued,
+ * as a NIC with no free descriptors does, so that the queue keeps moving
+ * (waiting on it would return at once, and spin) and TCP's senders learn
+ * of the loss.  The send slots serve as the scratch, once flushed.
+ */
+static int netif_uhvt_drop(void)
+{
+    int dropped = 0;
+
+    netif_uhvt_flush();
+    while (dropped < NETIF_BUDGET) {
+        long r = uhvt_net_read(nic.handle, nic.tx, nic.frame_max);
+        if (r < 0 && r != -UHVT_EINVAL)
+            break;
+        dropped++;
+    }
+    return dropped;
+}
+
 int netif_uhvt_input(struct netif *nif)
 {
     int fed = 0;
@@ -144,7 +164,11 @@ int netif_uhvt_input(struct netif *nif)
             f[n] = (struct uhvt_net_frame){
                 .data = (uintptr_t)nic.rx[n]->payload, .len = nic.frame_max };
         }
-        if (n == 0 || uhvt_net_readv(nic.handle, f, n) < 0)
+        if (n == 0) {
+            fed += netif_uhvt_drop();
+            break;
+        }
+        if (uhvt_net_readv(nic.handle, f, n) < 0)
             break;
         for (unsigned i = 0; i < n; i++) {
             if (f[i].ret == UHVT_EAGAIN)

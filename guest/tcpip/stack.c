@@ -8,6 +8,7 @@
 #include "lwip/ip4_addr.h"
 #include "lwip/mem.h"
 #include "lwip/netif.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
 
@@ -18,6 +19,8 @@
 
 #define NSEC_PER_MSEC 1000000ULL
 #define NSEC_PER_SEC 1000000000ULL
+/* How long exit waits for queued data to be acknowledged. */
+#define STACK_LINGER (5 * NSEC_PER_SEC)
 /* How long boot waits for a DHCP lease before giving up. */
 #define STACK_DHCP_WAIT (30 * NSEC_PER_SEC)
 
@@ -220,6 +223,41 @@ void tcpip_start(void)
 int tcpip_up(void)
 {
     return cfg.up;
+}
+
+int tcpip_resolved(const ip4_addr_t *dst)
+{
+    const ip4_addr_t *hop = dst, *ip;
+    struct eth_addr *mac;
+
+    if (ip4_addr_isbroadcast(dst, &nif) || ip4_addr_ismulticast(dst))
+        return 1;
+    if (!ip4_addr_netcmp(dst, netif_ip4_addr(&nif), netif_ip4_netmask(&nif)))
+        hop = netif_ip4_gw(&nif);
+    return etharp_find_addr(&nif, hop, &mac, &ip) >= 0;
+}
+
+/*
+ * At exit, as Linux does for a process's closed sockets, give the data
+ * still queued a chance to reach its peers (and the FINs theirs) before the
+ * guest, and with it the stack, is gone: until every connection has
+ * nothing unsent or unacknowledged, for at most STACK_LINGER.
+ */
+void tcpip_exit(void)
+{
+    uint64_t deadline = clock_monotonic() + STACK_LINGER;
+
+    if (!cfg.up)
+        return;
+    netif_uhvt_flush();
+    while (clock_monotonic() < deadline) {
+        int busy = 0;
+        for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb != NULL; pcb = pcb->next)
+            busy |= pcb->unsent != NULL || pcb->unacked != NULL;
+        if (!busy)
+            return;
+        tcpip_wait(deadline);
+    }
 }
 
 /*

@@ -12,6 +12,8 @@
 
 /* stack.c */
 int tcpip_up(void);
+/* Whether the MAC of the next hop towards `dst` is known. */
+int tcpip_resolved(const ip4_addr_t *dst);
 
 /* netif.c: the image's first NIC as an lwIP interface. */
 int netif_uhvt_find(void);

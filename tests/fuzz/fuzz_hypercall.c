@@ -37,7 +37,6 @@ static void attach_devices(struct vm *vm)
         nic.fd = sv[0];
         net_peer = sv[1];
         vm->dev[0] = (struct vm_dev){.type = UHVT_DEV_NET, .poll_fd = sv[0], .state = &nic};
-        net_batch_init(vm, &nic, why);
     }
     int disk = memfd_create("fuzz_disk", 0);
     if (disk >= 0 && ftruncate(disk, 64 << 10) == 0) {

@@ -138,6 +138,26 @@ static void check_creation(void)
           send(u, "x", 1, 0) < 0 && errno == EDESTADDRREQ);
     close(u);
     CHECK("a closed descriptor is EBADF", close(u) < 0 && errno == EBADF);
+
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    poll(NULL, 0, 50);
+    long ms = ms_since(&t0);
+    CHECK("poll(NULL, 0, 50) sleeps", ms >= 45 && ms < 2000);
+    static struct epoll_event many[5000];
+    int ep = epoll_create1(0);
+    CHECK("epoll_wait takes more events than descriptors",
+          epoll_wait(ep, many, 5000, 0) == 0);
+    close(ep);
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK("listen, then again smaller and larger",
+          listen(l, 100) == 0 && listen(l, 10) == 0 && listen(l, 50) == 0);
+    struct linger lg = { 1, 1 };
+    socklen_t lgl = sizeof lg;
+    CHECK("SO_LINGER reads back off",
+          getsockopt(l, SOL_SOCKET, SO_LINGER, &lg, &lgl) == 0 &&
+              lg.l_onoff == 0 && lgl == sizeof lg);
+    close(l);
     CHECK("a socket call on the console is ENOTSOCK",
           listen(1, 1) < 0 && errno == ENOTSOCK);
 }

@@ -251,6 +251,21 @@ tcpip_client() {
     fi
     check tcpip-client-api 0 '^tcpip_api: 0 failed' "$U" --net:net0=uhvtt2 "$api" \
         --ipv4=10.78.2.2/24 10.78.2.1 18080 17007 18081 --ipv4-gateway=10.78.2.1
+    # Exit right after close: the runtime holds the guest until its data
+    # is acknowledged, so every byte arrives.
+    busybox nc -l -p 18099 >"$tmp/blast" 2>/dev/null &
+    nc=$!
+    tcpip_pids="$tcpip_pids $nc"
+    sleep 0.2
+    check tcpip-client-exit-delivers 0 '' "$U" --net:net0=uhvtt2 "$G/tcpip_blast.hvt" \
+        --ipv4=10.78.2.2/24 10.78.2.1 18099 3000000
+    wait $nc 2>/dev/null
+    if [ "$(wc -c <"$tmp/blast")" -eq 3000000 ]; then
+        pass tcpip-client-exit-all-bytes
+    else
+        echo "received $(wc -c <"$tmp/blast") bytes of 3000000" >"$tmp/out"
+        fail tcpip-client-exit-all-bytes "data lost at exit"
+    fi
     check tcpip-client-no-ipv4 1 'ENETDOWN|Network is down' "$U" --net:net0=uhvtt2 \
         "$G/tcpip_down.hvt"
     check tcpip-client-bad-ipv4 121 'ipv4=ADDR/PREFIX: bad address' "$U" --net:net0=uhvtt2 \
