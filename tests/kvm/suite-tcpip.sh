@@ -279,6 +279,18 @@ tcpip_client() {
     check tcpip-client-dhcp-and-static 121 'dhcp and --ipv4=ADDR/PREFIX together' \
         "$U" --net:net0=uhvtt2 "$api" --ipv4=dhcp --ipv4=10.78.2.2/24
 
+    # Malformed frames of every layer at the stack: it keeps serving.
+    if tcpip_start "$tmp/junk.log" "$U" --net:net0=uhvtt2 --net-mac:net0=02:00:00:00:4e:03 \
+        "$B/examples/httpd.hvt" --ipv4=10.78.2.3/24; then
+        junk=$tcpip_pid
+        check tcpip-junk-frames 0 '20000 frames sent' "$B/tests/tools/framejunk" uhvtt2 \
+            02:00:00:00:4e:03 10.78.2.3 20000
+        check tcpip-junk-still-serves 0 '^ok$' curl -fsS --max-time 10 http://10.78.2.3/health
+        tcpip_stop tcpip-junk-sigterm "$junk"
+    else
+        fail tcpip-junk-setup "cannot start httpd on uhvtt2"
+    fi
+
     # --ipv4=dhcp against busybox's udhcpd on the same tap: the lease is
     # printed, and the server answers there.
     cat >"$tmp/udhcpd.conf" <<END
