@@ -17,10 +17,6 @@
  *   vanish HOST PORT N           N clients ask for 16 MiB and reset (SO_LINGER
  *                                0) before or while it arrives; then GET /health
  *   udp HOST PORT N              N datagrams of varied sizes, each echoed intact
- *   first HOST PORT PATH SECS    GET PATH over and over, each connect given
- *                                20 ms, until one is answered 200 (for a
- *                                server that is still booting); say after how
- *                                long, counted from tcpprobe's own start
  * Prints one line saying what it saw; exits 0 when that is what was expected,
  * 1 when not, 2 on a usage error.  Every wait is bounded.
  */
@@ -58,7 +54,7 @@ static void die(const char *fmt, ...)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: tcpprobe refused|keepalive|pipeline|bytes|raw|hold|vanish|udp|first "
+    fprintf(stderr, "usage: tcpprobe refused|keepalive|pipeline|bytes|raw|hold|vanish|udp "
                     "HOST PORT [ARGS] (see tcpprobe.c)\n");
     exit(2);
 }
@@ -503,48 +499,6 @@ static void udp_payload(unsigned char *p, long i, size_t len)
         p[k] = (unsigned char)(i * 31 + (long)k * 7);
 }
 
-static int64_t start_ms;
-
-static int mode_first(const char *path, long secs)
-{
-    static struct reader r;
-    char req[256];
-    int len = request_len(req, sizeof req, path);
-    long attempts = 0;
-
-    for (;;) {
-        attempts++;
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        struct pollfd p = { .fd = fd, .events = POLLOUT };
-        int err = 0;
-        socklen_t elen = sizeof err;
-        if (fd >= 0 &&
-            (connect(fd, (struct sockaddr *)&target, sizeof target) == 0 ||
-             errno == EINPROGRESS) &&
-            poll(&p, 1, 20) == 1 &&
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) == 0 && err == 0) {
-            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-            struct timeval tv = { .tv_sec = IO_TIMEOUT_MS / 1000 };
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-            r = (struct reader){ .fd = fd };
-            send_all(fd, req, (size_t)len);
-            int st = read_response(&r, false, NULL, NULL);
-            if (st != 200)
-                die("first: status %d", st);
-            printf("first: 200 after %lld ms (%ld connects)\n",
-                   (long long)(now_ms() - start_ms), attempts);
-            close(fd);
-            return 0;
-        }
-        if (fd >= 0)
-            close(fd);
-        if (now_ms() - start_ms > secs * 1000)
-            die("first: no answer within %ld s (%ld connects)", secs, attempts);
-        /* Refused or unreachable come back at once: don't spin on them. */
-        nanosleep(&(struct timespec){ .tv_nsec = 2000000 }, NULL);
-    }
-}
-
 static int mode_udp(long n)
 {
     static const size_t sizes[] = { 1, 7, 64, 512, 1000, 1400, 1472 };
@@ -593,7 +547,6 @@ static int mode_udp(long n)
 
 int main(int argc, char **argv)
 {
-    start_ms = now_ms();
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 4)
         usage();
@@ -620,7 +573,5 @@ int main(int argc, char **argv)
         return mode_vanish(num(argv[0], 1, 10000));
     if (strcmp(mode, "udp") == 0 && argc == 1)
         return mode_udp(num(argv[0], 1, 1000000));
-    if (strcmp(mode, "first") == 0 && argc == 2)
-        return mode_first(argv[0], num(argv[1], 1, 3600));
     usage();
 }
