@@ -29,10 +29,15 @@
  */
 static uint8_t scratch[TAP_MTU_MAX + NET_ETH_HLEN + 4 + 1];
 
-/* The NIC named by a batch and a copy of its frame array, or NULL with
- * a->ret set, or NULL with *end set to end the guest. */
+/*
+ * The NIC named by a batch, a copy of its frame array in f, and in buf each
+ * frame's buffer in guest memory (NULL for a length out of range, whose ret
+ * is then UHVT_EINVAL): or NULL with a->ret set, or NULL with *end set to
+ * end the guest, before any frame is sent or read.
+ */
 static struct net_dev *batch_begin(struct vm *vm, struct uhvt_hc_batch *a,
                                    struct uhvt_net_frame f[UHVT_BATCH_MAX],
+                                   void *buf[UHVT_BATCH_MAX], bool sending,
                                    void **guest, int *end)
 {
     struct net_dev *n = vm_dev(vm, a->handle, UHVT_DEV_NET);
@@ -55,6 +60,23 @@ static struct net_dev *batch_begin(struct vm *vm, struct uhvt_hc_batch *a,
     }
     memcpy(f, *guest, a->count * sizeof(f[0]));
     a->ret = UHVT_OK;
+    /* Frames to send are whole Ethernet frames; buffers to read into, any. */
+    uint32_t lo = sending ? NET_ETH_HLEN : 1;
+    uint32_t hi = sending ? n->mtu + NET_ETH_HLEN : UINT32_MAX;
+    for (uint32_t i = 0; i < a->count; i++) {
+        buf[i] = NULL;
+        f[i].ret = f[i].len < lo || f[i].len > hi ? UHVT_EINVAL : UHVT_OK;
+        if (f[i].ret != UHVT_OK)
+            continue;
+        buf[i] = mem_ptr(&vm->mem, f[i].data, f[i].len);
+        if (buf[i] == NULL) {
+            vm_report(vm, "guest NIC %s %u outside guest memory (0x%llx, %u "
+                          "bytes)", sending ? "write" : "read", i,
+                      (unsigned long long)f[i].data, f[i].len);
+            *end = UHVT_EXIT_BAD_HYPERCALL;
+            return NULL;
+        }
+    }
     return n;
 }
 
@@ -64,23 +86,9 @@ int net_writev(struct vm *vm, void *arg)
     struct uhvt_net_frame f[UHVT_BATCH_MAX];
     void *guest, *buf[UHVT_BATCH_MAX];
     int end;
-    struct net_dev *n = batch_begin(vm, a, f, &guest, &end);
+    struct net_dev *n = batch_begin(vm, a, f, buf, true, &guest, &end);
     if (n == NULL)
         return end;
-    /* Check every frame before sending any. */
-    for (uint32_t i = 0; i < a->count; i++) {
-        buf[i] = NULL;
-        f[i].ret = f[i].len < NET_ETH_HLEN || f[i].len > n->mtu + NET_ETH_HLEN
-                       ? UHVT_EINVAL : UHVT_OK;
-        if (f[i].ret != UHVT_OK)
-            continue;
-        buf[i] = mem_ptr(&vm->mem, f[i].data, f[i].len);
-        if (buf[i] == NULL) {
-            vm_report(vm, "guest NIC write %u outside guest memory (0x%llx, %u "
-                          "bytes)", i, (unsigned long long)f[i].data, f[i].len);
-            return UHVT_EXIT_BAD_HYPERCALL;
-        }
-    }
     for (uint32_t i = 0; i < a->count; i++) {
         if (buf[i] == NULL)
             continue;
@@ -99,21 +107,9 @@ int net_readv(struct vm *vm, void *arg)
     struct uhvt_net_frame f[UHVT_BATCH_MAX];
     void *guest, *buf[UHVT_BATCH_MAX];
     int end;
-    struct net_dev *n = batch_begin(vm, a, f, &guest, &end);
+    struct net_dev *n = batch_begin(vm, a, f, buf, false, &guest, &end);
     if (n == NULL)
         return end;
-    for (uint32_t i = 0; i < a->count; i++) {
-        buf[i] = NULL;
-        f[i].ret = f[i].len == 0 ? UHVT_EINVAL : UHVT_OK;
-        if (f[i].ret != UHVT_OK)
-            continue;
-        buf[i] = mem_ptr(&vm->mem, f[i].data, f[i].len);
-        if (buf[i] == NULL) {
-            vm_report(vm, "guest NIC read %u outside guest memory (0x%llx, %u "
-                          "bytes)", i, (unsigned long long)f[i].data, f[i].len);
-            return UHVT_EXIT_BAD_HYPERCALL;
-        }
-    }
     /* In order, so frames fill the buffers in arrival order. */
     bool empty = false;
     for (uint32_t i = 0; i < a->count; i++) {
