@@ -25,7 +25,8 @@ $(B)/bench/%.hvt: bench/%.c $(B)/uhvt-cc $(GUEST_RT)
 	@mkdir -p $(@D)
 	$(B)/uhvt-cc -O2 $(BENCH_CC_FLAGS) -o $@ $<
 $(B)/bench/blk.hvt: BENCH_CC_FLAGS := --block=disk
-$(B)/bench/net.hvt: BENCH_CC_FLAGS := --net=net0
+$(B)/bench/net.hvt: BENCH_CC_FLAGS := --net=net0 -Itests/guest
+$(B)/bench/net.hvt: tests/guest/wire.h
 $(B)/bench/tcp_sink.hvt: BENCH_CC_FLAGS := --net=net0 --tcpip
 
 bench: deps

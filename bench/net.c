@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uhvt.h>
+
+#include "wire.h"
 #include <x86intrin.h>
 
 /*
@@ -24,32 +26,6 @@ static struct uhvt_net_frame f[B];
 static double tsc_hz;
 
 static double secs(uint64_t t0) { return (double)(__rdtsc() - t0) / tsc_hz; }
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static void put16(uint8_t *p, unsigned v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static uint16_t checksum(const uint8_t *p, size_t len)
-{
-    uint32_t sum = 0;
-    for (; len > 1; p += 2, len -= 2)
-        sum += get16(p);
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-
-static int parse_ip(const char *s, uint8_t ip[4])
-{
-    unsigned a, b, c, d;
-    if (sscanf(s, "%u.%u.%u.%u", &a, &b, &c, &d) != 4 || (a | b | c | d) > 255)
-        return -1;
-    ip[0] = (uint8_t)a, ip[1] = (uint8_t)b, ip[2] = (uint8_t)c, ip[3] = (uint8_t)d;
-    return 0;
-}
-
 static int resolve(void)
 {
     static uint8_t t[42], r[2048];

@@ -23,7 +23,7 @@ $(B)/tests/kvm/%: tests/kvm/%.c $(MONITOR_LIB_OBJS)
 # One small unikernel per behaviour, judged by exit status and output.
 # UHVT_CC_FLAGS declares devices: set it per file or per name pattern below.
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(B)/tests/guest/%.hvt,$(wildcard tests/guest/*.c))
-$(B)/tests/guest/%.hvt: tests/guest/%.c $(B)/uhvt-cc $(GUEST_RT)
+$(B)/tests/guest/%.hvt: tests/guest/%.c tests/guest/wire.h $(B)/uhvt-cc $(GUEST_RT)
 	@mkdir -p $(@D)
 	$(B)/uhvt-cc $(UHVT_CC_FLAGS) -o $@ $<
 

@@ -6,6 +6,8 @@
 
 #include <uhvt.h>
 
+#include "wire.h"
+
 /*
  * Modes: "hostile" (every well-formed bad request gets its code),
  * "badarray" and "badbuf" (end the guest: 123), "echo IP" (answers ARP and
@@ -19,36 +21,6 @@ static uint8_t mac[6], me[4];
 static uint32_t mtu;
 static uint8_t *rx, *tx; /* B buffers of 2048 bytes each */
 static struct uhvt_net_frame rf[B], tf[B];
-
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static void put16(uint8_t *p, unsigned v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static uint16_t checksum(const uint8_t *p, size_t len)
-{
-    uint32_t sum = 0;
-    for (; len > 1; p += 2, len -= 2)
-        sum += get16(p);
-    if (len)
-        sum += (uint32_t)p[0] << 8;
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-
-static int parse_ip(const char *s, uint8_t ip[4])
-{
-    unsigned a, b, c, d;
-    char end;
-    if (sscanf(s, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &end) != 4 || a > 255 ||
-        b > 255 || c > 255 || d > 255)
-        return -1;
-    ip[0] = (uint8_t)a, ip[1] = (uint8_t)b, ip[2] = (uint8_t)c, ip[3] = (uint8_t)d;
-    return 0;
-}
 
 /* Post every rx buffer for a NET_READV. */
 static int read_batch(void)
