@@ -34,7 +34,7 @@ deps:
 	@scripts/deps $(DEPS)
 
 demo: deps
-	@$(MAKE) --no-print-directory all $(B)/bench/tcp
+	@$(MAKE) --no-print-directory all $(B)/bench/tcp $(B)/tests/guest/sse.hvt
 	@B=$(B) scripts/demo
 
 # The monitor, uhvt-cc, and the runtime uhvt-cc finds at ../lib/uhvt.

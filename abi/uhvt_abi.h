@@ -11,7 +11,14 @@
  *   rsp = top of guest memory (16-byte aligned),
  *   interrupts disabled, paging on with an identity map (virtual ==
  *   guest-physical) in which page 0 and the page below the stack are
- *   unmapped, text is read-only and everything else is non-executable.
+ *   unmapped, text is read-only and everything else is non-executable,
+ *   SSE enabled, EFER.SCE set.
+ * The vCPU runs in ring 0 on hardware KVM (VMX/SVM).  Under PVM (boot info
+ * flag UHVT_BOOT_PVM) it runs at hardware CPL 3 on the selectors
+ * UHVT_SEL_USER_CS/UHVT_SEL_USER_DS; privileged instructions still work
+ * there (emulated by the host, each one a trap), but only exceptions through
+ * IDT gates with selector UHVT_SEL_USER_CS, DPL 3 and no IST are delivered,
+ * on the current stack, and segment loads must keep those selectors.
  *
  * Hypercalls: the guest issues a 32-bit OUT to port UHVT_HC_PORT(nr) whose
  * value is the guest-physical address of the call's argument struct.  The
@@ -26,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UHVT_ABI_VERSION 1
+#define UHVT_ABI_VERSION 2
 
 /* A guest-physical address: an integer, never a host pointer. */
 typedef uint64_t uhvt_gpa_t;
@@ -255,12 +262,28 @@ enum uhvt_exit {
     UHVT_EXIT_BAD_HYPERCALL = 123, /* malformed request or unexpected exit */
     UHVT_EXIT_TIMEOUT = 124,       /* --timeout expired */
     UHVT_EXIT_SETUP = 125,         /* the monitor could not start the guest */
+    UHVT_EXIT_HOST = 126,          /* the host's KVM could not run the guest */
     /* 128 + signal number: ended by SIGINT, SIGTERM or SIGHUP. */
 };
+
+/*
+ * The monitor's GDT, which stays valid for the guest's whole life: the
+ * hardware-KVM ring-0 selectors, and at the user selectors the descriptors
+ * PVM requires (the same numbers as Linux's __USER_DS and __USER_CS).
+ */
+#define UHVT_SEL_CODE 0x08
+#define UHVT_SEL_DATA 0x10
+#define UHVT_SEL_TSS 0x18    /* 16 bytes: 0x18 and 0x20 */
+#define UHVT_SEL_USER_DS 0x2b /* 0x28 | RPL 3 */
+#define UHVT_SEL_USER_CS 0x33 /* 0x30 | RPL 3 */
+
+/* uhvt_boot_info.flags */
+#define UHVT_BOOT_PVM 0x1ULL /* PVM: hardware CPL 3, see "Entry" above */
 
 /* Handed to the guest in rdi.  All addresses are guest-physical. */
 #define UHVT_BOOT_RANDOM_SIZE 32
 struct uhvt_boot_info {
+    uint64_t flags;      /* UHVT_BOOT_* */
     uint64_t mem_size;   /* bytes of guest memory */
     uint64_t kernel_end; /* page-aligned end of the loaded image */
     uint64_t tsc_freq;   /* TSC ticks per second */
@@ -327,8 +350,9 @@ _Static_assert(offsetof(struct uhvt_blk_req, op) == 28, "blk req.op");
 _Static_assert(sizeof(struct uhvt_blk_done) == 16, "blk done");
 _Static_assert(sizeof(struct uhvt_net_frame) == 16, "net frame");
 _Static_assert(offsetof(struct uhvt_net_frame, ret) == 12, "net frame.ret");
-_Static_assert(sizeof(struct uhvt_boot_info) == 96, "boot info");
-_Static_assert(offsetof(struct uhvt_boot_info, random) == 64, "boot random");
+_Static_assert(sizeof(struct uhvt_boot_info) == 104, "boot info");
+_Static_assert(offsetof(struct uhvt_boot_info, flags) == 0, "boot flags");
+_Static_assert(offsetof(struct uhvt_boot_info, random) == 72, "boot random");
 _Static_assert(sizeof(struct uhvt_note_abi) == 4, "abi note");
 _Static_assert(sizeof(struct uhvt_manifest_entry) == 40, "manifest entry");
 _Static_assert(sizeof(struct uhvt_manifest) == 8 + 16 * 40, "manifest");

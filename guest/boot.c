@@ -114,7 +114,7 @@ PUBLIC NOSSP _Noreturn void __uhvt_boot(const struct uhvt_boot_info *bi)
     cpu_wrmsr(MSR_FS_BASE, (uintptr_t)&boot_tcb);
 
     boot_info = *bi;
-    cpu_init();
+    cpu_init(boot_info.flags);
     rng_init(boot_info.random);
     uint64_t canary;
     rng_fill(&canary, sizeof canary);

@@ -1,15 +1,21 @@
 /* cpu.c: the guest's own GDT, TSS, IDT, SYSCALL MSRs and FPU/SSE state. */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cpu.h"
 #include "runtime.h"
 
 /*
- * Exceptions always switch to a dedicated stack (IST): musl and applications
- * are built with a red zone and run in ring 0, where an exception taken on
- * the current stack would overwrite the 128 bytes below rsp.  It also keeps
- * a stack overflow into the guard page reportable.  #DF, NMI and #MC get a
- * second stack so they can still be reported when the first is the problem.
+ * On hardware KVM exceptions always switch to a dedicated stack (IST): musl
+ * and applications are built with a red zone and run in ring 0, where an
+ * exception taken on the current stack would overwrite the 128 bytes below
+ * rsp.  It also keeps a stack overflow into the guard page reportable.  #DF,
+ * NMI and #MC get a second stack so they can still be reported when the
+ * first is the problem.
+ *
+ * PVM delivers exceptions only without IST, on the current stack: every one
+ * ends the guest, so the red zone it overwrites no longer matters, and a
+ * stack overflow becomes a triple fault that the monitor names.
  */
 #define IST_SIZE 16384
 static uint8_t ist1[IST_SIZE] __attribute__((aligned(16)));
@@ -28,14 +34,17 @@ _Static_assert(sizeof(struct tss) == 104, "tss");
 
 static struct tss tss __attribute__((aligned(16)));
 
-/* null, 64-bit code (0x08), data (0x10), the 16-byte TSS descriptor (0x18). */
+/*
+ * null, 64-bit code (0x08), data (0x10), the 16-byte TSS descriptor (0x18).
+ * Hardware KVM only: a PVM guest keeps the monitor's GDT (see cpu_init).
+ */
 static uint64_t gdt[5] __attribute__((aligned(16)));
 
 struct idt_gate {
     uint16_t offset0;
     uint16_t selector;
     uint8_t ist;
-    uint8_t type; /* present, DPL 0, 64-bit interrupt gate */
+    uint8_t type; /* present, DPL, 64-bit interrupt gate */
     uint16_t offset1;
     uint32_t offset2;
     uint32_t reserved;
@@ -104,7 +113,11 @@ static void cpu_load_gdt(void)
                          : "rax", "memory");
 }
 
-static void cpu_load_idt(void)
+#define GATE_DPL0 0x8e
+#define GATE_DPL3 0xee
+
+/* PVM delivers through a gate only if it is DPL 3, on its user CS, no IST. */
+static void cpu_load_idt(bool pvm)
 {
     for (unsigned v = 0; v < ARRAY_SIZE(idt); v++) {
         uint64_t h = trap_stubs[v];
@@ -112,9 +125,9 @@ static void cpu_load_idt(void)
 
         idt[v] = (struct idt_gate){
             .offset0 = (uint16_t)h,
-            .selector = CPU_SEL_CODE,
-            .ist = critical ? 2 : 1,
-            .type = 0x8e,
+            .selector = pvm ? UHVT_SEL_USER_CS : CPU_SEL_CODE,
+            .ist = pvm ? 0 : critical ? 2 : 1,
+            .type = pvm ? GATE_DPL3 : GATE_DPL0,
             .offset1 = (uint16_t)(h >> 16),
             .offset2 = (uint32_t)(h >> 32),
         };
@@ -124,15 +137,23 @@ static void cpu_load_idt(void)
 }
 
 /*
- * The monitor sets these up already; setting them again costs nothing and
- * means the runtime does not depend on it: SSE on, x87/SSE state reset, and
- * AVX state enabled for XSAVE when the CPU has it.  WP makes the read-only
- * text read-only for ring 0 too.
+ * On hardware KVM the monitor sets these up already; setting them again
+ * costs nothing there and means the runtime does not depend on it: SSE on,
+ * x87/SSE state reset, and AVX state enabled for XSAVE when the CPU has it.
+ * WP makes the read-only text read-only for ring 0 too.  Under PVM each
+ * control-register access is a trap to the host, XCR0 is the host's own and
+ * the monitor has set CR0 and CR4: only the state reset is left to do.
  */
-static void cpu_init_fpu(void)
+static void cpu_init_fpu(bool pvm)
 {
     uint64_t cr0, cr4;
     uint32_t id[4];
+    static const uint32_t mxcsr = 0x1f80; /* all exceptions masked */
+
+    if (pvm) {
+        __asm__ __volatile__("fninit; ldmxcsr %0" : : "m"(mxcsr));
+        return;
+    }
 
     __asm__ __volatile__("movq %%cr0, %0" : "=r"(cr0));
     cr0 = (cr0 & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_WP;
@@ -156,8 +177,6 @@ static void cpu_init_fpu(void)
             lo |= XCR0_AVX;
         __asm__ __volatile__("xsetbv" : : "c"(0), "a"(lo), "d"(hi));
     }
-
-    static const uint32_t mxcsr = 0x1f80; /* all exceptions masked */
     __asm__ __volatile__("fninit; ldmxcsr %0" : : "m"(mxcsr));
 }
 
@@ -165,19 +184,34 @@ static void cpu_init_fpu(void)
  * SYSCALL from ring 0 to ring 0: CS comes from STAR[47:32] and SS from
  * that + 8, which are this GDT's code and data selectors.  SYSRET is never
  * used (it would drop to ring 3), so STAR[63:48] stays 0.
+ *
+ * Under PVM, SYSCALL goes to LSTAR keeping CS and SS, and ignores STAR and
+ * FMASK; the monitor has set EFER.SCE.  Every WRMSR is a trap there, so
+ * LSTAR is all it gets.
  */
-static void cpu_init_syscall(void)
+static void cpu_init_syscall(bool pvm)
 {
+    cpu_wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry);
+    if (pvm)
+        return;
     cpu_wrmsr(MSR_EFER, cpu_rdmsr(MSR_EFER) | EFER_SCE);
     cpu_wrmsr(MSR_STAR, (uint64_t)CPU_SEL_CODE << 32);
-    cpu_wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry);
     cpu_wrmsr(MSR_FMASK, FMASK_BITS);
 }
 
-void cpu_init(void)
+/*
+ * Under PVM the guest runs at hardware CPL 3: loading ring-0 selectors
+ * there (a far return to 0x08, SS from a DPL-0 descriptor) would drop the
+ * vCPU into KVM's emulator, and the monitor's GDT already holds what PVM
+ * needs, so the runtime keeps it and its segments as they are.
+ */
+void cpu_init(uint64_t boot_flags)
 {
-    cpu_load_gdt();
-    cpu_load_idt();
-    cpu_init_fpu();
-    cpu_init_syscall();
+    bool pvm = boot_flags & UHVT_BOOT_PVM;
+
+    if (!pvm)
+        cpu_load_gdt();
+    cpu_load_idt(pvm);
+    cpu_init_fpu(pvm);
+    cpu_init_syscall(pvm);
 }

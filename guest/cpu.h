@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "uhvt_abi.h"
+
 #define MSR_EFER 0xc0000080u
 #define MSR_STAR 0xc0000081u
 #define MSR_LSTAR 0xc0000082u
@@ -13,9 +15,9 @@
 #define EFER_SCE (1u << 0)
 
 /* The selectors of the GDT built by cpu_init (the monitor's are the same). */
-#define CPU_SEL_CODE 0x08
-#define CPU_SEL_DATA 0x10
-#define CPU_SEL_TSS 0x18
+#define CPU_SEL_CODE UHVT_SEL_CODE
+#define CPU_SEL_DATA UHVT_SEL_DATA
+#define CPU_SEL_TSS UHVT_SEL_TSS
 
 static inline void cpu_wrmsr(uint32_t msr, uint64_t v)
 {
@@ -48,6 +50,7 @@ static inline uint64_t cpu_rdtsc(void)
     return (uint64_t)hi << 32 | lo;
 }
 
-void cpu_init(void);
+/* GDT (hardware KVM), IDT, FPU/SSE and SYSCALL set up for boot_info.flags. */
+void cpu_init(uint64_t boot_flags);
 
 #endif

@@ -42,6 +42,7 @@ int boot_write(const struct vm *vm, int argc, char *const argv[],
     gargv[argc] = 0;
 
     *bi = (struct uhvt_boot_info){
+        .flags = vm->kvm.kind == VM_KVM_PVM ? UHVT_BOOT_PVM : 0,
         .mem_size = vm->mem.size,
         .kernel_end = vm->img.end,
         .tsc_freq = tsc_freq,

@@ -25,6 +25,7 @@
 #define CR4_OSFXSR 0x200ULL
 #define CR4_OSXMMEXCPT 0x400ULL
 #define CR4_OSXSAVE 0x40000ULL
+#define CR4_PVM (CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE)
 #define EFER_SCE 0x1ULL
 #define EFER_LME 0x100ULL
 #define EFER_LMA 0x400ULL
@@ -37,9 +38,18 @@
 #define XCR0_X87_SSE_AVX 0x7ULL
 #define XCR0_AVX512 0xe0ULL
 
+/* PVM's own MSRs (there is no header for them: measured, see docs/kvm.md). */
+#define MSR_PVM_MODE 0x4b564d10ULL
+#define PVM_MODE_NATIVE 0x1ULL
+
 uint64_t cpu_stack_guard(const struct mem *m)
 {
     return m->size - UHVT_STACK_SIZE - PAGE;
+}
+
+bool cpu_in_stack_guard(const struct mem *m, uint64_t addr)
+{
+    return addr - cpu_stack_guard(m) < PAGE;
 }
 
 static uint64_t page_down(uint64_t a) { return a & ~(PAGE - 1); }
@@ -54,10 +64,10 @@ static uint64_t page_bits(uint64_t gpa, const struct elf_image *img,
     for (size_t i = 0; i < img->nload; i++) {
         const struct elf_load *s = &img->load[i];
         if (gpa >= page_down(s->gpa) && gpa < page_up(s->gpa + s->memsz))
-            return PTE_P | ((s->flags & PF_W) ? PTE_W : 0) |
+            return PTE_P | PTE_U | ((s->flags & PF_W) ? PTE_W : 0) |
                    ((s->flags & PF_X) ? 0 : PTE_NX);
     }
-    return PTE_P | PTE_W | PTE_NX;
+    return PTE_P | PTE_U | PTE_W | PTE_NX;
 }
 
 /* Whether every page of the 2 MiB region at r has the bits of its first. */
@@ -87,9 +97,9 @@ uint64_t cpu_page_tables(const struct mem *m, const struct elf_image *img)
     uint64_t *pml4e = p, *pdpte = p + 512, *pde = p + 1024;
 
     /* Tables: present and writable; leaves alone decide W and NX. */
-    pml4e[0] = pdpt | PTE_P | PTE_W;
+    pml4e[0] = pdpt | PTE_TABLE;
     for (uint64_t i = 0; i < npd; i++)
-        pdpte[i] = (pd + i * PAGE) | PTE_P | PTE_W;
+        pdpte[i] = (pd + i * PAGE) | PTE_TABLE;
     for (uint64_t r = 0; r < m->size; r += LARGE) {
         if (region_uniform(r, img, guard)) {
             pde[r / LARGE] = r | page_bits(r, img, guard) | PTE_PS;
@@ -103,23 +113,32 @@ uint64_t cpu_page_tables(const struct mem *m, const struct elf_image *img)
             uint64_t bits = page_bits(gpa, img, guard);
             pte[i] = bits ? gpa | bits : 0;
         }
-        pde[r / LARGE] = next_pt | PTE_P | PTE_W;
+        pde[r / LARGE] = next_pt | PTE_TABLE;
         next_pt += PAGE;
     }
     return pml4;
 }
 
-/* Null, 64-bit code, data, and a TSS descriptor: enough to enter long mode. */
+#define GDT_ENTRIES 7
+#define GDT_TSS (LAYOUT_GDT + 0x80)
+
+/*
+ * Null, ring-0 64-bit code and data, a TSS, and the ring-3 data and 64-bit
+ * code a PVM guest runs on: one table for both kinds of KVM.
+ */
 static void write_gdt(const struct mem *m)
 {
     uint64_t *gdt = mem_ptr(m, LAYOUT_GDT, PAGE);
-    uint64_t tss = LAYOUT_GDT + 0x80, tss_limit = 0x67;
-    gdt[LAYOUT_SEL_CODE / 8] = 0x00af9b000000ffffULL;
-    gdt[LAYOUT_SEL_DATA / 8] = 0x00cf93000000ffffULL;
-    gdt[LAYOUT_SEL_TSS / 8] = tss_limit | (tss & 0xffffff) << 16 |
-                              0x89ULL << 40 | ((tss >> 24) & 0xff) << 56;
-    gdt[LAYOUT_SEL_TSS / 8 + 1] = tss >> 32;
+    uint64_t tss_limit = 0x67;
+    gdt[UHVT_SEL_CODE / 8] = 0x00af9b000000ffffULL;
+    gdt[UHVT_SEL_DATA / 8] = 0x00cf93000000ffffULL;
+    gdt[UHVT_SEL_TSS / 8] = tss_limit | (GDT_TSS & 0xffffff) << 16 |
+                            0x89ULL << 40 | ((GDT_TSS >> 24) & 0xff) << 56;
+    gdt[UHVT_SEL_TSS / 8 + 1] = GDT_TSS >> 32;
+    gdt[UHVT_SEL_USER_DS / 8] = 0x00cff3000000ffffULL;
+    gdt[UHVT_SEL_USER_CS / 8] = 0x00affb000000ffffULL;
 }
+_Static_assert(UHVT_SEL_USER_CS / 8 < GDT_ENTRIES, "GDT size");
 
 /* The host's CPUID as KVM supports it, minus virtualization extensions. */
 static uint64_t set_cpuid(const struct vm_kvm *k)
@@ -161,33 +180,61 @@ static uint64_t set_cpuid(const struct vm_kvm *k)
     return xcr0;
 }
 
-static void set_segments(struct kvm_sregs *s)
+/* Ring 0 on hardware KVM; PVM runs guests only on its user selectors. */
+static void set_segments(struct kvm_sregs *s, bool pvm)
 {
+    uint8_t dpl = pvm ? 3 : 0;
     struct kvm_segment code = {
-        .base = 0, .limit = 0xffffffff, .selector = LAYOUT_SEL_CODE,
-        .type = 0xb, .present = 1, .dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1,
+        .base = 0, .limit = 0xffffffff,
+        .selector = pvm ? UHVT_SEL_USER_CS : UHVT_SEL_CODE,
+        .type = 0xb, .present = 1, .dpl = dpl, .db = 0, .s = 1, .l = 1, .g = 1,
     };
     struct kvm_segment data = code;
-    data.selector = LAYOUT_SEL_DATA;
+    data.selector = pvm ? UHVT_SEL_USER_DS : UHVT_SEL_DATA;
     data.type = 0x3;
     data.db = 1;
     data.l = 0;
     s->cs = code;
     s->ds = s->es = s->fs = s->gs = s->ss = data;
     s->tr = (struct kvm_segment){
-        .base = LAYOUT_GDT + 0x80, .limit = 0x67, .selector = LAYOUT_SEL_TSS,
+        .base = GDT_TSS, .limit = 0x67, .selector = UHVT_SEL_TSS,
         .type = 0xb, .present = 1, .s = 0,
     };
     s->ldt = (struct kvm_segment){.unusable = 1, .type = 0x2};
     s->gdt.base = LAYOUT_GDT;
-    s->gdt.limit = 5 * 8 - 1;
+    s->gdt.limit = GDT_ENTRIES * 8 - 1;
     s->idt.base = 0;
     s->idt.limit = 0; /* any exception before the guest's IDT is a triple fault */
+}
+
+/*
+ * A new PVM vCPU runs every instruction through KVM's emulator, which has no
+ * SSE: switch it to native execution, and check that the switch held, for a
+ * guest left emulated would die at its first vector instruction.
+ */
+static void set_pvm_native(const struct vm_kvm *k)
+{
+    struct {
+        struct kvm_msrs h;
+        struct kvm_msr_entry e;
+    } msr = {{.nmsrs = 1}, {.index = MSR_PVM_MODE, .data = PVM_MODE_NATIVE}};
+    if (ioctl(k->vcpu_fd, KVM_SET_MSRS, &msr) != 1)
+        errx(UHVT_EXIT_SETUP, "the host's KVM is PVM, but it refused native "
+                              "mode (MSR 0x%llx): uhvt does not run guests "
+                              "in PVM's emulator", MSR_PVM_MODE);
+    msr.e.data = 0;
+    if (ioctl(k->vcpu_fd, KVM_GET_MSRS, &msr) != 1 ||
+        !(msr.e.data & PVM_MODE_NATIVE))
+        errx(UHVT_EXIT_SETUP, "the host's KVM is PVM, but native mode did not "
+                              "hold (MSR 0x%llx reads 0x%llx): uhvt does not "
+                              "run guests in PVM's emulator", MSR_PVM_MODE,
+             (unsigned long long)msr.e.data);
 }
 
 uint64_t cpu_setup(const struct vm_kvm *k, const struct mem *m,
                    const struct elf_image *img)
 {
+    bool pvm = k->kind == VM_KVM_PVM;
     uint64_t cr3 = cpu_page_tables(m, img);
     if (cr3 == 0)
         errx(UHVT_EXIT_SETUP, "page tables do not fit below 1 MiB");
@@ -197,15 +244,24 @@ uint64_t cpu_setup(const struct vm_kvm *k, const struct mem *m,
     struct kvm_sregs s;
     if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &s) < 0)
         err(UHVT_EXIT_SETUP, "KVM_GET_SREGS");
-    set_segments(&s);
+    set_segments(&s, pvm);
     s.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
     s.cr3 = cr3;
-    s.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | (xcr0 ? CR4_OSXSAVE : 0);
+    /*
+     * PVM answers the guest's CPUID itself (with XSAVE) and leaves the host's
+     * XCR0 in force, whatever KVM_GET_SUPPORTED_CPUID says; OSXSAVE tells the
+     * guest it may use what XGETBV reports.
+     */
+    s.cr4 = pvm ? CR4_PVM
+                : CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT |
+                      (xcr0 ? CR4_OSXSAVE : 0);
     s.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
     if (ioctl(k->vcpu_fd, KVM_SET_SREGS, &s) < 0)
         err(UHVT_EXIT_SETUP, "KVM_SET_SREGS");
+    if (pvm)
+        set_pvm_native(k);
 
-    if (xcr0) {
+    if (xcr0 && !pvm) {
         struct kvm_xcrs x = {.nr_xcrs = 1, .xcrs = {{.xcr = 0, .value = xcr0}}};
         if (ioctl(k->vcpu_fd, KVM_SET_XCRS, &x) < 0)
             err(UHVT_EXIT_SETUP, "KVM_SET_XCRS");

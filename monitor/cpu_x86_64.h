@@ -2,6 +2,7 @@
 #ifndef CPU_X86_64_H
 #define CPU_X86_64_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "elf.h"
@@ -10,8 +11,15 @@
 
 #define PTE_P 0x1ULL
 #define PTE_W 0x2ULL
+#define PTE_U 0x4ULL
 #define PTE_PS 0x80ULL
 #define PTE_NX (1ULL << 63)
+/*
+ * Every entry carries U: PVM runs the guest at CPL 3, where a page without
+ * it faults.  In ring 0 on hardware KVM, without SMEP or SMAP, U changes
+ * nothing, so one set of tables serves both.
+ */
+#define PTE_TABLE (PTE_P | PTE_W | PTE_U)
 
 /*
  * Write identity-mapped page tables for all of guest memory at LAYOUT_PT:
@@ -26,11 +34,16 @@ uint64_t cpu_page_tables(const struct mem *m, const struct elf_image *img);
 /* The address of the unmapped page below the stack. */
 uint64_t cpu_stack_guard(const struct mem *m);
 
+/* Whether addr lies in that page: a fault there is a stack overflow. */
+bool cpu_in_stack_guard(const struct mem *m, uint64_t addr);
+
 /*
  * Put the vCPU in 64-bit long mode at the image entry with SSE (and XSAVE/AVX
  * where available), the hypervisor CPUID view minus VMX/SVM, rdi pointing to
- * the boot info and rsp at the top of memory.  Returns the TSC frequency in
- * Hz.  Exits with UHVT_EXIT_SETUP on failure.
+ * the boot info and rsp at the top of memory: in ring 0 on hardware KVM; on
+ * PVM at CPL 3 on the user selectors with native execution switched on and
+ * checked.  Returns the TSC frequency in Hz.  Exits with UHVT_EXIT_SETUP on
+ * failure.
  */
 uint64_t cpu_setup(const struct vm_kvm *k, const struct mem *m,
                    const struct elf_image *img);

@@ -83,8 +83,11 @@ static int read_notes(Elf *e, const GElf_Phdr *ph, bool *have_abi,
                 return fail(why, "malformed or repeated uhvt ABI note");
             memcpy(&abi, desc, sizeof(abi));
             if (abi.version != UHVT_ABI_VERSION)
-                return fail(why, "built for uhvt ABI %u, this monitor runs ABI %u",
-                            abi.version, UHVT_ABI_VERSION);
+                return fail(why, "built for uhvt ABI %u, this monitor runs ABI %u%s",
+                            abi.version, UHVT_ABI_VERSION,
+                            abi.version < UHVT_ABI_VERSION
+                                ? ": rebuild it with this uhvt's uhvt-cc"
+                                : "");
             *have_abi = true;
         } else if (nh.n_type == UHVT_NOTE_MANIFEST) {
             if (*have_mft || nh.n_descsz != sizeof(img->manifest))

@@ -2,6 +2,7 @@
 #include "hypercall.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "batch.h"
 #include "blk.h"
+#include "cpu_x86_64.h"
 #include "net.h"
 #include "queue.h"
 #include "uhvt_abi.h"
@@ -150,12 +152,14 @@ static int hc_fault(struct vm *vm, void *arg)
 {
     struct uhvt_hc_fault *a = arg;
     const struct uhvt_hc_fault *f = a;
-    vm_report(vm, "guest fault: vector %llu (%s), error code 0x%llx\n"
+    bool overflow = f->vector == 14 && cpu_in_stack_guard(&vm->mem, f->cr2);
+    vm_report(vm, "guest fault: vector %llu (%s), error code 0x%llx%s\n"
                   "  rip=0x%016llx rsp=0x%016llx rflags=0x%llx cr2=0x%016llx",
               (unsigned long long)f->vector, vector_name(f->vector),
-              (unsigned long long)f->error_code, (unsigned long long)f->rip,
-              (unsigned long long)f->rsp, (unsigned long long)f->rflags,
-              (unsigned long long)f->cr2);
+              (unsigned long long)f->error_code,
+              overflow ? ": a stack overflow (cr2 is in the guard page)" : "",
+              (unsigned long long)f->rip, (unsigned long long)f->rsp,
+              (unsigned long long)f->rflags, (unsigned long long)f->cr2);
     return UHVT_EXIT_FAULT;
 }
 

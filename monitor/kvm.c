@@ -1,9 +1,12 @@
 /* kvm.c: /dev/kvm, capability checks, the VM, its memory slot, the vCPU and kvm_run. */
 #include "kvm.h"
 
+#include <cpuid.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -18,6 +21,65 @@ static const struct {
     {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},       /* CPUID filtering */
     {KVM_CAP_GET_TSC_KHZ, "KVM_CAP_GET_TSC_KHZ"},   /* guest clock */
 };
+
+/*
+ * PVM names itself in an MSR of its own; CPUID 0x40000000 says "KVMKVMKVM"
+ * on both kinds and cannot tell them apart.  Hardware KVM refuses to read
+ * the MSR (KVM_GET_MSRS reads 0 entries).
+ */
+#define MSR_PVM_ID 0x4b564d11U
+#define PVM_ID 0x4d5650ULL /* "PVM" */
+#define CPUID1_ECX_VMX (1U << 5)
+#define CPUID81_ECX_SVM (1U << 2)
+
+static enum vm_kvm_kind kind_of(int vcpu_fd)
+{
+    struct {
+        struct kvm_msrs h;
+        struct kvm_msr_entry e;
+    } msr = {{.nmsrs = 1}, {.index = MSR_PVM_ID}};
+    if (ioctl(vcpu_fd, KVM_GET_MSRS, &msr) == 1 && msr.e.data == PVM_ID)
+        return VM_KVM_PVM;
+    return VM_KVM_HARDWARE;
+}
+
+/* Hardware KVM runs on the host CPU's own extension. */
+static const char *hardware_name(void)
+{
+    unsigned a, b, c, d;
+    if (__get_cpuid(1, &a, &b, &c, &d) && (c & CPUID1_ECX_VMX))
+        return "hardware (Intel VMX)";
+    if (__get_cpuid(0x80000001, &a, &b, &c, &d) && (c & CPUID81_ECX_SVM))
+        return "hardware (AMD SVM)";
+    return "hardware";
+}
+
+const char *vm_kvm_name(const struct vm_kvm *k)
+{
+    return k->kind == VM_KVM_PVM ? "PVM (native mode)" : hardware_name();
+}
+
+void vm_kvm_describe(char *buf, size_t len)
+{
+    int sys = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (sys < 0) {
+        snprintf(buf, len, "none (/dev/kvm: %s)", strerror(errno));
+        return;
+    }
+    int vm = ioctl(sys, KVM_CREATE_VM, 0);
+    int vcpu = vm < 0 ? -1 : ioctl(vm, KVM_CREATE_VCPU, 0);
+    if (vcpu < 0)
+        snprintf(buf, len, "unusable (cannot create a VM: %s)", strerror(errno));
+    else
+        snprintf(buf, len, "%s", kind_of(vcpu) == VM_KVM_PVM
+                                     ? "PVM (no VMX/SVM: the guest runs at CPL 3)"
+                                     : hardware_name());
+    if (vcpu >= 0)
+        close(vcpu);
+    if (vm >= 0)
+        close(vm);
+    close(sys);
+}
 
 void vm_kvm_create(struct vm_kvm *k, const struct mem *m)
 {
@@ -55,6 +117,7 @@ void vm_kvm_create(struct vm_kvm *k, const struct mem *m)
     k->vcpu_fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, 0);
     if (k->vcpu_fd < 0)
         err(UHVT_EXIT_SETUP, "KVM_CREATE_VCPU");
+    k->kind = kind_of(k->vcpu_fd);
     int size = ioctl(k->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (size < (int)sizeof(struct kvm_run))
         errx(UHVT_EXIT_SETUP, "KVM_GET_VCPU_MMAP_SIZE returned %d", size);

@@ -7,7 +7,18 @@
 
 #include "mem.h"
 
+/*
+ * The kinds of KVM uhvt runs on.  Hardware KVM (VMX or SVM) runs the guest in
+ * ring 0.  PVM (kvm-pvm: shadow paging, no VMX/SVM needed, what a cloud VM
+ * without nested virtualization can offer) runs it at hardware CPL 3.
+ */
+enum vm_kvm_kind {
+    VM_KVM_HARDWARE,
+    VM_KVM_PVM,
+};
+
 struct vm_kvm {
+    enum vm_kvm_kind kind;
     int sys_fd;  /* /dev/kvm */
     int vm_fd;
     int vcpu_fd;
@@ -21,5 +32,14 @@ struct vm_kvm {
  * UHVT_EXIT_SETUP and a message telling the user what to do on failure.
  */
 void vm_kvm_create(struct vm_kvm *k, const struct mem *m);
+
+/*
+ * What kind of KVM this host offers, in words ("PVM", "hardware (AMD SVM)"),
+ * or why there is none, for --version.  Never exits.
+ */
+void vm_kvm_describe(char *buf, size_t len);
+
+/* The kind of the vCPU's KVM in words, as vm_kvm_describe says it. */
+const char *vm_kvm_name(const struct vm_kvm *k);
 
 #endif

@@ -29,9 +29,13 @@ int main(int argc, char **argv)
     case OPTIONS_HELP:
         fputs(options_usage, stdout);
         return 0;
-    case OPTIONS_VERSION:
-        printf("uhvt %s (ABI %d)\n", UHVT_VERSION, UHVT_ABI_VERSION);
+    case OPTIONS_VERSION: {
+        char kind[128];
+        vm_kvm_describe(kind, sizeof(kind));
+        printf("uhvt %s (ABI %d)\nKVM: %s\n", UHVT_VERSION, UHVT_ABI_VERSION,
+               kind);
         return 0;
+    }
     case OPTIONS_ERROR:
         fprintf(stderr, "uhvt: %s\nTry 'uhvt --help'.\n", why);
         return UHVT_EXIT_SETUP;
@@ -44,6 +48,7 @@ int main(int argc, char **argv)
     static struct vm vm;
     vm.quiet = o.quiet;
     vm.sig_fd = -1;
+    vm.stats.fd = -1;
     int fd = open(o.image, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         err(UHVT_EXIT_SETUP, "%s", o.image);
@@ -75,6 +80,10 @@ int main(int argc, char **argv)
     boottrace_mark("vm_created");
     uint64_t tsc_freq = cpu_setup(&vm.kvm, &vm.mem, &vm.img);
     boottrace_mark("cpu_ready");
+    if (o.kvm_stats) {
+        kvmstats_open(&vm.stats, &vm.kvm);
+        vm_fd_register(&vm, vm.stats.fd, VM_FD_PREAD);
+    }
     if (boot_write(&vm, o.guest_argc, o.guest_argv, tsc_freq) < 0)
         errx(UHVT_EXIT_SETUP, "guest arguments too long (at most %llu KiB)",
              (LAYOUT_BOOT_END - LAYOUT_BOOT) >> 10);
@@ -83,6 +92,8 @@ int main(int argc, char **argv)
     boottrace_mark("sandboxed");
     int status = vcpu_run(&vm);
     boottrace_mark("exit");
+    if (vm.stats.fd >= 0)
+        kvmstats_print(&vm.stats, &vm.kvm);
     boottrace_print();
     return status;
 }

@@ -19,6 +19,8 @@ const char options_usage[] =
     "  -t, --timeout=SECS   end the guest after SECS seconds\n"
     "  -q, --quiet          do not report how the guest ended\n"
     "      --boot-trace     print when each boot phase ended (for bench/boot)\n"
+    "      --kvm-stats      at the end, print the vCPU's KVM counters (exits,\n"
+    "                       emulated instructions: is the guest native?)\n"
     "\n"
     "Devices (the application declares them by name: uhvt-cc --net=NAME ...;\n"
     "the :NAME part may be left out when it declares just one of the kind):\n"
@@ -28,7 +30,7 @@ const char options_usage[] =
     "  --block-ro[:NAME]          attach it read-only\n"
     "  --block-sector[:NAME]=N    sector size 512 (default) or 4096\n"
     "  -h, --help           this text\n"
-    "  -V, --version        version and ABI version\n"
+    "  -V, --version        versions, and the kind of KVM this host has\n"
     "\n"
     "Exit status:\n"
     "  0-119  the guest's own exit status\n"
@@ -38,6 +40,8 @@ const char options_usage[] =
     "  123    the guest made a malformed hypercall or touched no-man's land\n"
     "  124    --timeout expired\n"
     "  125    uhvt could not start the guest (bad options, image, KVM)\n"
+    "  126    the host's KVM could not run the guest (internal error,\n"
+    "         emulation or entry failure): not the guest's fault\n"
     "  128+N  ended by signal N (SIGINT, SIGTERM, SIGHUP)\n";
 
 int options_parse_size(const char *s, uint64_t *bytes)
@@ -159,7 +163,8 @@ static const struct {
 } std_opts[] = {
     {"mem", 'm', true},  {"timeout", 't', true}, {"quiet", 'q', false},
     {"help", 'h', false}, {"version", 'V', false},
-    {"boot-trace", 0, false}, /* letter 0: long form only */
+    /* Letters below ' ' mark the long-only options: no argument spells them. */
+    {"boot-trace", 1, false}, {"kvm-stats", 2, false},
 };
 
 /* Apply one standard option; returns OPTIONS_RUN to go on. */
@@ -189,7 +194,8 @@ static enum options_result apply(char letter, const char *value,
         return OPTIONS_RUN;
     }
     case 'q': o->quiet = true; return OPTIONS_RUN;
-    case 0: o->boot_trace = true; return OPTIONS_RUN;
+    case 1: o->boot_trace = true; return OPTIONS_RUN;
+    case 2: o->kvm_stats = true; return OPTIONS_RUN;
     case 'h': return OPTIONS_HELP;
     default: return OPTIONS_VERSION;
     }
@@ -237,7 +243,8 @@ enum options_result options_parse(int argc, char **argv, struct options *o,
         } else {
             /* A bundle of short flags, the last of which may take a value. */
             for (const char *c = a + 1; *c; c++) {
-                for (k = 0; k < nstd && std_opts[k].letter != *c; k++)
+                for (k = 0; k < nstd && (std_opts[k].letter != *c || *c < ' ');
+                     k++)
                     ;
                 if (k == nstd) {
                     snprintf(why, OPTIONS_WHY_MAX, "unknown option '-%c'", *c);

@@ -32,6 +32,7 @@ struct options {
     unsigned timeout;      /* seconds; 0 for none */
     bool quiet;
     bool boot_trace;       /* --boot-trace */
+    bool kvm_stats;        /* --kvm-stats */
     const char *image;     /* argv[optind] */
     int guest_argc;        /* the image path and what follows it */
     char **guest_argv;

@@ -1,7 +1,6 @@
 /* vcpu.c: the run loop: enter the guest, decode exits, end on anything unexpected. */
 #include "vcpu.h"
 
-#include <err.h>
 #include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <sys/ioctl.h>
 
 #include "boottrace.h"
+#include "cpu_x86_64.h"
 #include "hypercall.h"
 #include "uhvt_abi.h"
 
@@ -28,6 +28,45 @@ static void dump_registers(const struct vm *vm)
             r.rdi, r.rbp, s.cr3);
 }
 
+/*
+ * A triple fault.  AMD resets the vCPU (paging off: nothing to show); Intel
+ * and PVM keep the faulting state.  PVM cannot deliver an exception on
+ * another stack, so there a stack overflow into the guard page ends here
+ * rather than in the guest's own report: name it when rsp or cr2 says so.
+ */
+static int shutdown_exit(const struct vm *vm)
+{
+    struct kvm_regs r;
+    struct kvm_sregs s;
+    if (ioctl(vm->kvm.vcpu_fd, KVM_GET_REGS, &r) < 0 ||
+        ioctl(vm->kvm.vcpu_fd, KVM_GET_SREGS, &s) < 0 || !(s.cr0 & (1ULL << 31))) {
+        vm_report(vm, "guest triple fault (an exception while handling one, "
+                      "or no IDT); the CPU state is lost");
+        return UHVT_EXIT_FAULT;
+    }
+    /* rsp may sit just above the guard page, the push under way. */
+    if (cpu_in_stack_guard(&vm->mem, r.rsp - 8) ||
+        cpu_in_stack_guard(&vm->mem, s.cr2))
+        vm_report(vm, "guest triple fault at rip=0x%llx: a stack overflow? "
+                      "(rsp=0x%llx, cr2=0x%llx; the guard page is at 0x%llx)",
+                  r.rip, r.rsp, s.cr2,
+                  (unsigned long long)cpu_stack_guard(&vm->mem));
+    else
+        vm_report(vm, "guest triple fault at rip=0x%llx (an exception while "
+                      "handling one, or no IDT)", r.rip);
+    dump_registers(vm);
+    return UHVT_EXIT_FAULT;
+}
+
+/* The host's KVM failed: not the guest's doing, and said so. */
+static int host_exit(const struct vm *vm, const char *what, unsigned long long n)
+{
+    vm_report(vm, "the host's KVM (%s) could not run this guest: %s %llu",
+              vm_kvm_name(&vm->kvm), what, n);
+    dump_registers(vm);
+    return UHVT_EXIT_HOST;
+}
+
 static int signal_exit(const struct vm *vm, int sig)
 {
     if (sig == SIGALRM) {
@@ -39,7 +78,7 @@ static int signal_exit(const struct vm *vm, int sig)
     return 128 + sig;
 }
 
-static int handle_exit(struct vm *vm, struct kvm_run *run)
+int vcpu_exit(struct vm *vm, struct kvm_run *run)
 {
     switch (run->exit_reason) {
     case KVM_EXIT_IO: {
@@ -55,10 +94,7 @@ static int handle_exit(struct vm *vm, struct kvm_run *run)
         dump_registers(vm);
         return UHVT_EXIT_ABORT;
     case KVM_EXIT_SHUTDOWN:
-        /* Some CPUs (AMD) reset the vCPU on shutdown: no state to show. */
-        vm_report(vm, "guest triple fault (an exception while handling one, "
-                      "or no IDT); the CPU state is lost");
-        return UHVT_EXIT_FAULT;
+        return shutdown_exit(vm);
     case KVM_EXIT_MMIO:
         vm_report(vm, "guest %s of %u bytes at 0x%llx: no memory or device there",
                   run->mmio.is_write ? "write" : "read", run->mmio.len,
@@ -66,19 +102,13 @@ static int handle_exit(struct vm *vm, struct kvm_run *run)
         dump_registers(vm);
         return UHVT_EXIT_BAD_HYPERCALL;
     case KVM_EXIT_FAIL_ENTRY:
-        vm_report(vm, "KVM could not enter the guest (reason 0x%llx)",
-                  (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-        dump_registers(vm);
-        return UHVT_EXIT_FAULT;
+        return host_exit(vm, "entry failure, hardware reason",
+                         run->fail_entry.hardware_entry_failure_reason);
     case KVM_EXIT_INTERNAL_ERROR:
-        vm_report(vm, "KVM internal error %u (often an instruction KVM cannot "
-                      "emulate)", run->internal.suberror);
-        dump_registers(vm);
-        return UHVT_EXIT_FAULT;
+        /* Suberror 1 is an instruction its emulator does not know. */
+        return host_exit(vm, "internal error", run->internal.suberror);
     default:
-        vm_report(vm, "unexpected VM exit %u", run->exit_reason);
-        dump_registers(vm);
-        return UHVT_EXIT_BAD_HYPERCALL;
+        return host_exit(vm, "unknown exit reason", run->exit_reason);
     }
 }
 
@@ -91,7 +121,7 @@ int vcpu_run(struct vm *vm)
             if (first)
                 boottrace_mark("first_exit"); /* the guest runtime's first call */
             first = false;
-            int rc = handle_exit(vm, run);
+            int rc = vcpu_exit(vm, run);
             if (rc != VM_CONTINUE)
                 return rc;
         } else if (errno == EINTR) {
@@ -99,8 +129,9 @@ int vcpu_run(struct vm *vm)
             if (sig)
                 return signal_exit(vm, sig);
         } else if (errno != EAGAIN) {
-            warn("KVM_RUN");
-            return UHVT_EXIT_SETUP;
+            vm_report(vm, "the host's KVM (%s) could not run this guest: "
+                          "KVM_RUN: %s", vm_kvm_name(&vm->kvm), strerrordesc_np(errno));
+            return UHVT_EXIT_HOST;
         }
     }
 }

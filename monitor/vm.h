@@ -8,6 +8,7 @@
 
 #include "elf.h"
 #include "kvm.h"
+#include "kvmstats.h"
 #include "mem.h"
 
 /* A handler's "keep running"; anything else is the monitor's exit status. */
@@ -35,13 +36,14 @@ enum vm_fd_use {
     VM_FD_SYNC = 16,  /* fdatasync */
     VM_FD_URING = 32, /* io_uring_enter: a restricted ring (uring.c) */
 };
-#define VM_FDS_MAX (2 * UHVT_MANIFEST_MAX)
+#define VM_FDS_MAX (2 * UHVT_MANIFEST_MAX + 1) /* + the stats fd */
 
 struct vm {
     struct mem mem;
     struct vm_kvm kvm;
     struct elf_image img;
     bool quiet;  /* no report of how the guest ended */
+    struct kvmstats stats; /* --kvm-stats; stats.fd -1 when off */
     int sig_fd;  /* signalfd for the signals that end the guest; -1 if none */
     struct vm_dev dev[UHVT_MANIFEST_MAX];
     size_t nfds;

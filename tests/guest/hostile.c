@@ -47,7 +47,8 @@ static void map_large(uint64_t va, uint64_t gpa)
     uint64_t *pml4 = (uint64_t *)(cr3 & ~0xfffULL);
     uint64_t *pdpt = (uint64_t *)(pml4[0] & 0xffffffffff000ULL);
     uint64_t *pd = (uint64_t *)(pdpt[(va >> 30) & 511] & 0xffffffffff000ULL);
-    pd[(va >> 21) & 511] = gpa | 0x83 | (1ULL << 63); /* P, W, PS, NX */
+    /* P, W, U (PVM runs the guest at CPL 3), PS, NX */
+    pd[(va >> 21) & 511] = gpa | 0x87 | (1ULL << 63);
     __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
@@ -55,6 +56,10 @@ int main(int argc, char **argv)
 {
     const char *a = argc > 1 ? argv[1] : "";
     uint64_t top = mem_size();
+
+    /* Proof of life: the suite checks that the attack was reached. */
+    printf("attack %s\n", a);
+    fflush(stdout);
 
     if (!strcmp(a, "outside")) {          /* call N, its struct just past the end */
         out32(UHVT_HC_PORT(argc > 2 ? atoi(argv[2]) : UHVT_HC_WALLTIME), (uint32_t)top);

@@ -4,6 +4,8 @@
 int main(void)
 {
     volatile int *p = NULL;
+    puts("reading address 0");
+    fflush(stdout);
     printf("%d\n", *p);
     return 0;
 }

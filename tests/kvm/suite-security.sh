@@ -23,23 +23,23 @@ H=$G/hostile.hvt
 for M in "$U" "$B/uhvt-san"; do
     s=${M##*/}
     for nr in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17; do
-        check "$s-hostile-outside-$nr" 123 'outside guest memory|unknown I/O port' "$M" "$H" outside $nr
+        check_after "$s-hostile-outside-$nr" 123 "^attack " 'outside guest memory|unknown I/O port' "$M" "$H" outside $nr
     done
-    check "$s-hostile-straddle" 123 'outside guest memory' "$M" "$H" straddle
-    check "$s-hostile-misaligned" 123 'not 8-byte aligned' "$M" "$H" misaligned
-    check "$s-hostile-null-struct" 123 'argument at 0x0 is in page 0' "$M" "$H" null-struct
-    check "$s-hostile-data-outside" 123 'console write outside guest memory' "$M" "$H" data-outside
-    check "$s-hostile-data-wraps" 123 'console write outside guest memory' "$M" "$H" data-wraps
-    check "$s-hostile-console-gigabyte" 0 'ret=2' "$M" "$H" console-gigabyte
-    check "$s-hostile-unknown-port" 123 'unknown I/O port 0x400' "$M" "$H" unknown-port
-    check "$s-hostile-port-beyond" 123 'unknown I/O port' "$M" "$H" port-beyond
-    check "$s-hostile-out8" 123 'need a single 32-bit OUT' "$M" "$H" out8
-    check "$s-hostile-out16" 123 'need a single 32-bit OUT' "$M" "$H" out16
-    check "$s-hostile-in" 123 'got IN' "$M" "$H" in
-    check "$s-hostile-mmio" 123 'read of 4 bytes at 0xc0000000' "$M" --mem=64M "$H" mmio
-    check "$s-hostile-triple-fault" 122 'triple fault' "$M" "$H" triple-fault
-    check "$s-hostile-garbage" 0 'survived garbage' "$M" "$H" garbage
-    check "$s-hostile-spin-timeout" 124 'timeout' "$M" --timeout=1 "$G/spin.hvt"
+    check_after "$s-hostile-straddle" 123 "^attack " 'outside guest memory' "$M" "$H" straddle
+    check_after "$s-hostile-misaligned" 123 "^attack " 'not 8-byte aligned' "$M" "$H" misaligned
+    check_after "$s-hostile-null-struct" 123 "^attack " 'argument at 0x0 is in page 0' "$M" "$H" null-struct
+    check_after "$s-hostile-data-outside" 123 "^attack " 'console write outside guest memory' "$M" "$H" data-outside
+    check_after "$s-hostile-data-wraps" 123 "^attack " 'console write outside guest memory' "$M" "$H" data-wraps
+    check_after "$s-hostile-console-gigabyte" 0 "^attack " 'ret=2' "$M" "$H" console-gigabyte
+    check_after "$s-hostile-unknown-port" 123 "^attack " 'unknown I/O port 0x400' "$M" "$H" unknown-port
+    check_after "$s-hostile-port-beyond" 123 "^attack " 'unknown I/O port' "$M" "$H" port-beyond
+    check_after "$s-hostile-out8" 123 "^attack " 'need a single 32-bit OUT' "$M" "$H" out8
+    check_after "$s-hostile-out16" 123 "^attack " 'need a single 32-bit OUT' "$M" "$H" out16
+    check_after "$s-hostile-in" 123 "^attack " 'got IN' "$M" "$H" in
+    check_after "$s-hostile-mmio" 123 "^attack " 'read of 4 bytes at 0xc0000000' "$M" --mem=64M "$H" mmio
+    check_after "$s-hostile-triple-fault" 122 "^attack " 'triple fault' "$M" "$H" triple-fault
+    check_after "$s-hostile-garbage" 0 "^attack " 'survived garbage' "$M" "$H" garbage
+    check_after "$s-hostile-spin-timeout" 124 "^spinning$" 'timeout' "$M" --timeout=1 "$G/spin.hvt"
 done
 unset ASAN_OPTIONS UBSAN_OPTIONS
 

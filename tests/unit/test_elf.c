@@ -1,5 +1,6 @@
 /* test_elf.c: the ELF loader refuses every malformed image with a reason, and loads good ones. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -124,10 +125,20 @@ Test(elf, too_many_segments)
 Test(elf, no_abi_note) { s.abi_note = false; refused("no uhvt ABI note"); }
 Test(elf, no_manifest) { s.manifest_note = false; refused("no uhvt manifest"); }
 
-Test(elf, abi_mismatch)
+Test(elf, abi_newer)
 {
+    char want[64];
     s.abi_version = UHVT_ABI_VERSION + 1;
-    refused("built for uhvt ABI 2");
+    snprintf(want, sizeof(want), "built for uhvt ABI %d, this monitor runs ABI %d",
+             UHVT_ABI_VERSION + 1, UHVT_ABI_VERSION);
+    refused(want);
+}
+
+/* ABI 1 had no boot flags: its runtime cannot run on PVM, nor read ABI 2's. */
+Test(elf, abi_older)
+{
+    s.abi_version = UHVT_ABI_VERSION - 1;
+    refused("rebuild it with this uhvt's uhvt-cc");
 }
 
 Test(elf, abi_note_wrong_size)

@@ -89,6 +89,12 @@ Test(options, errors)
     cr_assert_eq(PARSE(&o, why, "--boot-trace", "app.hvt"), OPTIONS_RUN);
     cr_assert(o.boot_trace);
     cr_assert_eq(PARSE(&o, why, "-qB", "app.hvt"), OPTIONS_ERROR);
+    cr_assert_eq(PARSE(&o, why, "--kvm-stats", "app.hvt"), OPTIONS_RUN);
+    cr_assert(o.kvm_stats && !o.boot_trace);
+    cr_assert_eq(PARSE(&o, why, "--kvm-stats=yes", "app.hvt"), OPTIONS_ERROR);
+    /* The long-only options' internal letters spell nothing. */
+    cr_assert_eq(PARSE(&o, why, "-\x01", "app.hvt"), OPTIONS_ERROR);
+    cr_assert_eq(PARSE(&o, why, "-q\x02", "app.hvt"), OPTIONS_ERROR);
     cr_assert_eq(PARSE(&o, why, "--help"), OPTIONS_HELP);
     cr_assert_eq(PARSE(&o, why, "-V"), OPTIONS_VERSION);
 }

@@ -87,3 +87,18 @@ Test(pagetables, stack_guard_unmapped)
     cr_assert(walk(g + 4096, &size) & PTE_P);
     cr_assert(walk(g - 4096, &size) & PTE_P);
 }
+
+/* PVM runs the guest at CPL 3 and natively only with the PML4 on an odd page. */
+Test(pagetables, pvm_user_bit_and_odd_pml4)
+{
+    cr_assert(cr3 & 0x1000, "cr3 0x%lx: PML4 on an even page", cr3);
+    uint64_t *pml4 = mem_ptr(&m, cr3, 4096);
+    cr_assert(pml4[0] & PTE_U);
+    uint64_t *pdpt = mem_ptr(&m, pml4[0] & 0xffffffffff000ULL, 4096);
+    for (uint64_t gpa = 0x1000; gpa < m.size; gpa += 0x1000) {
+        uint64_t size, e = walk(gpa, &size);
+        cr_assert(pdpt[(gpa >> 30) & 511] & PTE_U);
+        if (e & PTE_P)
+            cr_assert(e & PTE_U, "0x%lx: no U bit", gpa);
+    }
+}

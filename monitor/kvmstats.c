@@ -1,0 +1,72 @@
+/* kvmstats.c: the vCPU's counters from KVM's binary statistics, for --kvm-stats. */
+#include "kvmstats.h"
+
+#include <err.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "uhvt_abi.h"
+
+/* In this order when present; KVM versions differ in what they keep. */
+static const char *const wanted[KVMSTATS_MAX] = {
+    "exits", "io_exits", "mmio_exits", "halt_exits", "signal_exits",
+    "insn_emulation", "insn_emulation_fail",
+};
+
+/* The stats name size is KVM's choice: read a descriptor into this much. */
+#define DESC_MAX 512
+
+static void find(struct kvmstats *st, const struct kvm_stats_header *h)
+{
+    size_t desc_size = sizeof(struct kvm_stats_desc) + h->name_size;
+    _Alignas(struct kvm_stats_desc) char buf[DESC_MAX];
+    const struct kvm_stats_desc *d = (const void *)buf;
+    if (desc_size > sizeof(buf) || h->name_size == 0)
+        errx(UHVT_EXIT_SETUP, "KVM statistics: descriptor of %zu bytes", desc_size);
+    for (size_t w = 0; w < KVMSTATS_MAX && wanted[w]; w++) {
+        for (uint32_t i = 0; i < h->num_desc; i++) {
+            off_t at = (off_t)h->desc_offset + (off_t)i * (off_t)desc_size;
+            if (pread(st->fd, buf, desc_size, at) != (ssize_t)desc_size)
+                err(UHVT_EXIT_SETUP, "KVM statistics");
+            buf[desc_size - 1] = '\0';
+            /* Plain 64-bit counters only. */
+            if (strcmp(d->name, wanted[w]) != 0 || d->size != 1 ||
+                (d->flags & KVM_STATS_TYPE_MASK) != KVM_STATS_TYPE_CUMULATIVE)
+                continue;
+            st->stat[st->n].name = wanted[w];
+            st->stat[st->n].offset = h->data_offset + d->offset;
+            st->n++;
+            break;
+        }
+    }
+}
+
+void kvmstats_open(struct kvmstats *st, const struct vm_kvm *k)
+{
+    st->n = 0;
+    st->fd = ioctl(k->vcpu_fd, KVM_GET_STATS_FD, NULL);
+    if (st->fd < 0)
+        err(UHVT_EXIT_SETUP, "--kvm-stats: KVM_GET_STATS_FD");
+    struct kvm_stats_header h;
+    if (pread(st->fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+        err(UHVT_EXIT_SETUP, "--kvm-stats: KVM statistics header");
+    find(st, &h);
+}
+
+void kvmstats_print(const struct kvmstats *st, const struct vm_kvm *k)
+{
+    char line[512];
+    int len = snprintf(line, sizeof(line), "uhvt: kvm-stats (%s):",
+                       vm_kvm_name(k));
+    for (size_t i = 0; i < st->n && len > 0 && (size_t)len < sizeof(line); i++) {
+        uint64_t v;
+        if (pread(st->fd, &v, sizeof(v), (off_t)st->stat[i].offset) != sizeof(v))
+            continue;
+        len += snprintf(line + len, sizeof(line) - (size_t)len, " %s=%llu",
+                        st->stat[i].name, (unsigned long long)v);
+    }
+    if (len > 0 && (size_t)len < sizeof(line))
+        fprintf(stderr, "%s\n", line);
+}

@@ -1,0 +1,33 @@
+/* kvmstats.h: the vCPU's counters from KVM's binary statistics, for --kvm-stats. */
+#ifndef KVMSTATS_H
+#define KVMSTATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kvm.h"
+
+#define KVMSTATS_MAX 8
+
+struct kvmstats {
+    int fd; /* the vCPU's stats fd; -1 when off */
+    size_t n;
+    struct {
+        const char *name;
+        uint64_t offset; /* of the value in fd */
+    } stat[KVMSTATS_MAX];
+};
+
+/*
+ * Open the vCPU's stats fd and find the counters worth showing (exits by
+ * kind, and instructions KVM emulated: a guest running natively has few).
+ * Reads everything it needs to know now, so that kvmstats_print needs only
+ * pread64 on the fd (the sandbox allows that much).  Exits with
+ * UHVT_EXIT_SETUP when KVM has no binary statistics.
+ */
+void kvmstats_open(struct kvmstats *st, const struct vm_kvm *k);
+
+/* One line on stderr: "uhvt: kvm-stats (KIND): name=value ...". */
+void kvmstats_print(const struct kvmstats *st, const struct vm_kvm *k);
+
+#endif
