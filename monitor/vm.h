@@ -29,9 +29,9 @@ struct vm_dev {
 /* What the sandbox lets the monitor do with a host fd a device opened. */
 enum vm_fd_use {
     VM_FD_READ = 1,   /* read, readv */
-    VM_FD_WRITE = 2,  /* write, writev */
-    VM_FD_PREAD = 4,  /* pread64, preadv */
-    VM_FD_PWRITE = 8, /* pwrite64, pwritev */
+    VM_FD_WRITE = 2,  /* write (not writev) */
+    VM_FD_PREAD = 4,  /* pread64 (not preadv) */
+    VM_FD_PWRITE = 8, /* pwrite64 (not pwritev) */
     VM_FD_SYNC = 16,  /* fdatasync */
     VM_FD_URING = 32, /* io_uring_enter: a restricted ring (uring.c) */
 };
