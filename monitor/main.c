@@ -12,6 +12,7 @@
 #include "devices.h"
 #include "layout.h"
 #include "options.h"
+#include "output.h"
 #include "sandbox.h"
 #include "uhvt_abi.h"
 #include "vcpu.h"
@@ -78,6 +79,7 @@ int main(int argc, char **argv)
     if (boot_write(&vm, o.guest_argc, o.guest_argv, tsc_freq) < 0)
         errx(UHVT_EXIT_SETUP, "guest arguments too long (at most %llu KiB)",
              (LAYOUT_BOOT_END - LAYOUT_BOOT) >> 10);
+    output_setup();
     vm_signals_setup(&vm, o.timeout);
     sandbox_enter(&vm);
     boottrace_mark("sandboxed");
