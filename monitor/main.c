@@ -4,13 +4,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "boot.h"
 #include "boottrace.h"
 #include "cpu_x86_64.h"
 #include "devices.h"
-#include "layout.h"
 #include "options.h"
 #include "output.h"
 #include "sandbox.h"
@@ -45,7 +45,8 @@ int main(int argc, char **argv)
     static struct vm vm;
     vm.quiet = o.quiet;
     vm.sig_fd = -1;
-    int fd = open(o.image, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO must be refused (elf_parse), not wait for a writer. */
+    int fd = open(o.image, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         err(UHVT_EXIT_SETUP, "%s", o.image);
     if (elf_parse(fd, &vm.img, why) < 0)
@@ -58,6 +59,19 @@ int main(int argc, char **argv)
              "%llu KiB", o.image, (unsigned long long)(need >> 10),
              (unsigned long long)(o.mem_size >> 10));
 
+    /* argv must fit the boot area with the headers: refused before KVM. */
+    uint64_t boot = boot_size(&vm, o.guest_argc, o.guest_argv);
+    if (boot > BOOT_MAX) {
+        uint64_t chars = 0;
+        for (int i = 0; i < o.guest_argc; i++)
+            chars += strlen(o.guest_argv[i]) + 1;
+        errx(UHVT_EXIT_SETUP,
+             "guest arguments too long: %d strings (argv[0] too) of %llu bytes "
+             "with their NULs, and an 8-byte pointer each, need %llu bytes of "
+             "boot memory, more than its %llu",
+             o.guest_argc, (unsigned long long)chars, (unsigned long long)boot,
+             (unsigned long long)BOOT_MAX);
+    }
     boottrace_mark("image_parsed");
     devices_attach(&vm, &o);
 
@@ -77,8 +91,7 @@ int main(int argc, char **argv)
     uint64_t tsc_freq = cpu_setup(&vm.kvm, &vm.mem, &vm.img);
     boottrace_mark("cpu_ready");
     if (boot_write(&vm, o.guest_argc, o.guest_argv, tsc_freq) < 0)
-        errx(UHVT_EXIT_SETUP, "guest arguments too long (at most %llu KiB)",
-             (LAYOUT_BOOT_END - LAYOUT_BOOT) >> 10);
+        errx(UHVT_EXIT_SETUP, "boot information does not fit guest memory");
     output_setup();
     vm_signals_setup(&vm, o.timeout);
     sandbox_enter(&vm);

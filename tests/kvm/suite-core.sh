@@ -35,6 +35,16 @@ fi
 check mem-too-small 125 'needs [0-9]+ KiB of guest memory' "$U" --mem=4M "$G/big_bss.hvt"
 check mem-enough 0 '' "$U" --mem=16M "$G/big_bss.hvt"
 check not-elf 125 'not an ELF' "$U" /etc/hostname
+# A directory is named as one; a FIFO is refused without waiting for a writer.
+check image-directory 125 "$tmp: is a directory" "$U" "$tmp"
+mkfifo "$tmp/image.fifo"
+CHECK_TIMEOUT=20 check image-fifo 125 'is not a regular file: a FIFO' "$U" "$tmp/image.fifo"
+rm -f "$tmp/image.fifo"
+# argv strings are packed: 10000 one-character arguments fit, 20000 do not,
+# and the refusal says what they need.
+check argv-10000 0 '^argc=10001$' "$U" "$G/argv.hvt" $(yes x | head -n 10000)
+check argv-20000 125 'guest arguments too long: 20001 strings .* need [0-9]+ bytes of boot memory, more than its 122880' \
+    "$U" "$G/argv.hvt" $(yes x | head -n 20000)
 check bad-option 125 "unknown option '--bogus'" "$U" --bogus "$G/argv.hvt"
 check timeout 124 'timeout' "$U" --timeout=2 "$G/spin.hvt"
 
