@@ -65,7 +65,13 @@ int blk_attach(struct vm *vm, uint32_t index, const struct options *o,
     };
     vm_fd_register(vm, fd, read_only ? VM_FD_PREAD
                                      : VM_FD_PREAD | VM_FD_PWRITE | VM_FD_SYNC);
-    return blk_queue_init(vm, index, d, why);
+    /* The ring gets a description of its own, without the lock (file.h). */
+    int ring_file = blk_file_reopen(fd, path, read_only, why);
+    if (ring_file < 0)
+        return -1;
+    int rc = blk_queue_init(vm, index, d, ring_file, why);
+    close(ring_file); /* the ring holds its own reference */
+    return rc;
 }
 
 int blk_info(struct vm *vm, void *arg)

@@ -31,7 +31,7 @@ struct blk_queue {
     uint32_t head, ndone;
 };
 
-int blk_queue_init(struct vm *vm, uint32_t index, struct blk_dev *d,
+int blk_queue_init(struct vm *vm, uint32_t index, struct blk_dev *d, int file,
                    char why[OPTIONS_WHY_MAX])
 {
     static const uint8_t rw_ops[] = {IORING_OP_READ, IORING_OP_WRITE, IORING_OP_FSYNC};
@@ -42,7 +42,7 @@ int blk_queue_init(struct vm *vm, uint32_t index, struct blk_dev *d,
     }
     /* A read-only disk's ring cannot write or sync, whatever is submitted. */
     struct uring_policy p = {
-        .fd = d->fd,
+        .fd = file,
         .entries = UHVT_BLK_QUEUE_MAX,
         .ops = rw_ops,
         .nops = d->read_only ? 1 : 3,

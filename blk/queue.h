@@ -10,12 +10,14 @@
 
 /*
  * Give disk `d` (device `index`) its ring: created disabled, restricted to
- * READ (and WRITE and FSYNC unless read-only) on the disk's fd as fixed
- * file 0, then enabled; its fd becomes the device's poll_fd.  Before the
- * sandbox, at attach time: a guest without disks never pays for a ring.
- * Returns 0 or -1 with `why`.
+ * READ (and WRITE and FSYNC unless read-only) on `file`, the disk's file,
+ * as fixed file 0, then enabled; its fd becomes the device's poll_fd.  The
+ * ring takes its own reference to `file`: the caller may close it.  `file`
+ * should not be d->fd's locked description (blk_file_reopen says why).
+ * Before the sandbox, at attach time: a guest without disks never pays for
+ * a ring.  Returns 0 or -1 with `why`.
  */
-int blk_queue_init(struct vm *vm, uint32_t index, struct blk_dev *d,
+int blk_queue_init(struct vm *vm, uint32_t index, struct blk_dev *d, int file,
                    char why[OPTIONS_WHY_MAX]);
 
 /*

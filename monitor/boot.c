@@ -8,33 +8,50 @@
 #include "layout.h"
 #include "uhvt_abi.h"
 
-/* Reserve `len` bytes at *next (8-byte aligned) inside the boot area. */
-static void *boot_alloc(const struct vm *vm, uint64_t *next, uint64_t len,
-                        uint64_t *gpa)
+/*
+ * Place `len` bytes at *next, aligned to `align` (a power of two): their
+ * guest-physical address.  Only counts; boot_write checks the total first.
+ */
+static uint64_t boot_place(uint64_t *next, uint64_t len, uint64_t align)
 {
-    uint64_t at = (*next + 7) & ~7ULL;
-    if (at > LAYOUT_BOOT_END || len > LAYOUT_BOOT_END - at)
-        return NULL;
+    uint64_t at = (*next + align - 1) & ~(align - 1);
     *next = at + len;
-    *gpa = at;
-    return mem_ptr(&vm->mem, at, len);
+    return at;
+}
+
+uint64_t boot_size(const struct vm *vm, int argc, char *const argv[])
+{
+    uint64_t next = LAYOUT_BOOT;
+    boot_place(&next, sizeof(struct uhvt_boot_info), 8);
+    boot_place(&next, vm->img.phnum * sizeof(Elf64_Phdr), 8);
+    boot_place(&next, ((uint64_t)argc + 1) * 8, 8);
+    /* Strings need no alignment: packed, one-byte arguments cost two bytes. */
+    for (int i = 0; i < argc; i++)
+        boot_place(&next, strlen(argv[i]) + 1, 1);
+    return next - LAYOUT_BOOT;
 }
 
 int boot_write(const struct vm *vm, int argc, char *const argv[],
                uint64_t tsc_freq)
 {
-    uint64_t next = LAYOUT_BOOT, bi_gpa, ph_gpa, argv_gpa;
-    struct uhvt_boot_info *bi = boot_alloc(vm, &next, sizeof(*bi), &bi_gpa);
+    if (boot_size(vm, argc, argv) > BOOT_MAX)
+        return -1;
+    uint64_t next = LAYOUT_BOOT;
+    uint64_t bi_gpa = boot_place(&next, sizeof(struct uhvt_boot_info), 8);
     size_t ph_len = vm->img.phnum * sizeof(Elf64_Phdr);
-    void *ph = boot_alloc(vm, &next, ph_len, &ph_gpa);
-    uhvt_gpa_t *gargv = boot_alloc(vm, &next, ((uint64_t)argc + 1) * 8, &argv_gpa);
+    uint64_t ph_gpa = boot_place(&next, ph_len, 8);
+    uint64_t argv_gpa = boot_place(&next, ((uint64_t)argc + 1) * 8, 8);
+    struct uhvt_boot_info *bi = mem_ptr(&vm->mem, bi_gpa, sizeof(*bi));
+    void *ph = mem_ptr(&vm->mem, ph_gpa, ph_len);
+    uhvt_gpa_t *gargv = mem_ptr(&vm->mem, argv_gpa, ((uint64_t)argc + 1) * 8);
     if (bi == NULL || ph == NULL || gargv == NULL)
         return -1;
 
     memcpy(ph, vm->img.phdr, ph_len);
     for (int i = 0; i < argc; i++) {
         uint64_t len = strlen(argv[i]) + 1;
-        char *s = boot_alloc(vm, &next, len, &gargv[i]);
+        gargv[i] = boot_place(&next, len, 1);
+        char *s = mem_ptr(&vm->mem, gargv[i], len);
         if (s == NULL)
             return -1;
         memcpy(s, argv[i], len);

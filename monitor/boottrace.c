@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "output.h"
+
 #define MARKS_MAX 16
 
 bool boottrace_on;
@@ -26,7 +28,12 @@ void boottrace_mark(const char *name)
 
 void boottrace_print(void)
 {
-    for (int i = 0; i < nmarks; i++)
-        fprintf(stderr, "uhvt-boot: %s %llu\n", marks[i].name,
-                (unsigned long long)marks[i].ns);
+    for (int i = 0; i < nmarks; i++) {
+        char line[80];
+        int n = snprintf(line, sizeof(line), "uhvt-boot: %s %llu\n", marks[i].name,
+                         (unsigned long long)marks[i].ns);
+        /* The guest has ended: a stalled stderr gets the usual grace only. */
+        if (n > 0 && (size_t)n < sizeof(line))
+            output_write(OUTPUT_REPORT, -1, line, (size_t)n, OUTPUT_REPORT_WAIT_MS);
+    }
 }

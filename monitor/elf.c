@@ -125,13 +125,8 @@ static int check_load(const GElf_Phdr *ph, uint64_t file_size, size_t i,
     return 0;
 }
 
-static int parse(Elf *e, int fd, struct elf_image *img, char *why)
+static int parse(Elf *e, uint64_t file_size, struct elf_image *img, char *why)
 {
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return fail(why, "fstat: %s", strerror(errno));
-    uint64_t file_size = (uint64_t)st.st_size;
-
     if (elf_kind(e) != ELF_K_ELF)
         return fail(why, "not an ELF file");
     const char *ident = elf_getident(e, NULL);
@@ -147,6 +142,10 @@ static int parse(Elf *e, int fd, struct elf_image *img, char *why)
     if (eh.e_type != ET_EXEC)
         return fail(why, "not a static executable (ET_EXEC); build it with uhvt-cc");
 
+    /* libelf cuts a count to what the file holds: judge the header's own. */
+    if (eh.e_phnum != PN_XNUM && eh.e_phnum > ELF_PHDR_MAX)
+        return fail(why, "%u program headers, at most %d allowed", eh.e_phnum,
+                    ELF_PHDR_MAX);
     size_t phnum;
     if (elf_getphdrnum(e, &phnum) != 0)
         return fail(why, "bad program header table: %s", elf_errmsg(-1));
@@ -227,12 +226,24 @@ static int parse(Elf *e, int fd, struct elf_image *img, char *why)
 int elf_parse(int fd, struct elf_image *img, char why[ELF_WHY_MAX])
 {
     memset(img, 0, sizeof(*img));
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return fail(why, "fstat: %s", strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return fail(why, "is a directory, not an ELF file");
+    if (!S_ISREG(st.st_mode))
+        return fail(why, "is not a regular file: %s",
+                    S_ISFIFO(st.st_mode)   ? "a FIFO"
+                    : S_ISCHR(st.st_mode)  ? "a character device"
+                    : S_ISBLK(st.st_mode)  ? "a block device"
+                    : S_ISSOCK(st.st_mode) ? "a socket"
+                                           : "of an unknown kind");
     if (elf_version(EV_CURRENT) == EV_NONE)
         return fail(why, "libelf: %s", elf_errmsg(-1));
     Elf *e = elf_begin(fd, ELF_C_READ, NULL);
     if (e == NULL)
         return fail(why, "not an ELF file: %s", elf_errmsg(-1));
-    int rc = parse(e, fd, img, why);
+    int rc = parse(e, (uint64_t)st.st_size, img, why);
     elf_end(e);
     return rc;
 }

@@ -33,7 +33,8 @@ struct elf_image {
 
 /*
  * Parse and validate the image in `fd` (read with pread only; the offset is
- * untouched).  Everything is checked before anything is used: ELF class,
+ * untouched), which must be a regular file (a directory, FIFO or device is
+ * refused by name).  Everything is checked before anything is used: ELF class,
  * byte order, machine, type, every program header (bounds in the file,
  * p_filesz <= p_memsz, no overflow, placed at or above LAYOUT_IMAGE_MIN and
  * below UHVT_MEM_MAX, no two segments sharing a page, none both writable and

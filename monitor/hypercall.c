@@ -13,6 +13,7 @@
 #include "blk.h"
 #include "cpu_x86_64.h"
 #include "net.h"
+#include "output.h"
 #include "queue.h"
 #include "uhvt_abi.h"
 
@@ -40,17 +41,9 @@ static int hc_console(struct vm *vm, void *arg)
                       "(0x%llx, %u bytes)", (unsigned long long)c->data, c->len);
         return UHVT_EXIT_BAD_HYPERCALL;
     }
-    c->ret = UHVT_OK;
-    for (size_t done = 0; done < c->len;) {
-        ssize_t n = write(STDOUT_FILENO, p + done, c->len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            c->ret = UHVT_EIO;
-            break;
-        }
-        done += (size_t)n;
-    }
+    /* A stalled reader holds the guest, but never an ending signal. */
+    c->ret = output_write(OUTPUT_CONSOLE, vm->sig_fd, p, c->len, -1) == c->len
+                 ? UHVT_OK : UHVT_EIO;
     return VM_CONTINUE;
 }
 
@@ -106,14 +99,19 @@ static int hc_exit(struct vm *vm, void *arg)
     return UHVT_EXIT_RANGE;
 }
 
-/* Print at most `len` bytes of guest text, escaping anything unprintable. */
-static void report_text(const uint8_t *s, size_t len)
+/*
+ * At most `len` bytes of guest text up to its NUL, as printable ASCII:
+ * anything else (but a final newline) as \xHH.  `out` has room for
+ * 4 * len + 1 bytes.
+ */
+static void escape_text(const uint8_t *s, size_t len, char *out)
 {
     for (size_t i = 0; i < len && s[i] != '\0'; i++)
         if (s[i] >= 0x20 && s[i] < 0x7f)
-            fputc(s[i], stderr);
+            *out++ = (char)s[i];
         else if (s[i] != '\n' || i + 1 < len)
-            fprintf(stderr, "\\x%02x", s[i]);
+            out += sprintf(out, "\\x%02x", s[i]);
+    *out = '\0';
 }
 
 static int hc_abort(struct vm *vm, void *arg)
@@ -123,14 +121,10 @@ static int hc_abort(struct vm *vm, void *arg)
     if (len > UHVT_ABORT_MSG_MAX)
         len = UHVT_ABORT_MSG_MAX;
     const uint8_t *msg = mem_ptr(&vm->mem, a->msg, len);
-    if (!vm->quiet) {
-        fputs("uhvt: guest aborted", stderr);
-        if (msg != NULL && len > 0) {
-            fputs(": ", stderr);
-            report_text(msg, len);
-        }
-        fputc('\n', stderr);
-    }
+    char text[4 * UHVT_ABORT_MSG_MAX + 1] = "";
+    if (msg != NULL)
+        escape_text(msg, len, text);
+    vm_report(vm, "guest aborted%s%s", text[0] != '\0' ? ": " : "", text);
     return UHVT_EXIT_ABORT;
 }
 

@@ -55,18 +55,23 @@ void kvmstats_open(struct kvmstats *st, const struct vm_kvm *k)
     find(st, &h);
 }
 
-void kvmstats_print(const struct kvmstats *st, const struct vm_kvm *k)
+size_t kvmstats_format(const struct kvmstats *st, const struct vm_kvm *k,
+                       char *buf, size_t len)
 {
-    char line[512];
-    int len = snprintf(line, sizeof(line), "uhvt: kvm-stats (%s):",
-                       vm_kvm_name(k));
-    for (size_t i = 0; i < st->n && len > 0 && (size_t)len < sizeof(line); i++) {
+    int n = snprintf(buf, len, "uhvt: kvm-stats (%s):", vm_kvm_name(k));
+    size_t used = n > 0 ? (size_t)n : 0;
+    for (size_t i = 0; i < st->n && used < len; i++) {
         uint64_t v;
         if (pread(st->fd, &v, sizeof(v), (off_t)st->stat[i].offset) != sizeof(v))
             continue;
-        len += snprintf(line + len, sizeof(line) - (size_t)len, " %s=%llu",
-                        st->stat[i].name, (unsigned long long)v);
+        n = snprintf(buf + used, len - used, " %s=%llu", st->stat[i].name,
+                     (unsigned long long)v);
+        if (n > 0)
+            used += (size_t)n;
     }
-    if (len > 0 && (size_t)len < sizeof(line))
-        fprintf(stderr, "%s\n", line);
+    if (used > len - 2)
+        used = len - 2; /* cut, keeping room for the newline */
+    buf[used++] = '\n';
+    buf[used] = '\0';
+    return used;
 }

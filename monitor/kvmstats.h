@@ -27,7 +27,11 @@ struct kvmstats {
  */
 void kvmstats_open(struct kvmstats *st, const struct vm_kvm *k);
 
-/* One line on stderr: "uhvt: kvm-stats (KIND): name=value ...". */
-void kvmstats_print(const struct kvmstats *st, const struct vm_kvm *k);
+/*
+ * One line into buf (len at least 2; NUL-terminated, cut to fit): "uhvt: kvm-stats (KIND):
+ * name=value ...\n".  Returns its length.
+ */
+size_t kvmstats_format(const struct kvmstats *st, const struct vm_kvm *k,
+                       char *buf, size_t len);
 
 #endif

@@ -4,14 +4,15 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "boot.h"
 #include "boottrace.h"
 #include "cpu_x86_64.h"
 #include "devices.h"
-#include "layout.h"
 #include "options.h"
+#include "output.h"
 #include "sandbox.h"
 #include "uhvt_abi.h"
 #include "vcpu.h"
@@ -49,7 +50,8 @@ int main(int argc, char **argv)
     vm.quiet = o.quiet;
     vm.sig_fd = -1;
     vm.stats.fd = -1;
-    int fd = open(o.image, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO must be refused (elf_parse), not wait for a writer. */
+    int fd = open(o.image, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         err(UHVT_EXIT_SETUP, "%s", o.image);
     if (elf_parse(fd, &vm.img, why) < 0)
@@ -62,6 +64,19 @@ int main(int argc, char **argv)
              "%llu KiB", o.image, (unsigned long long)(need >> 10),
              (unsigned long long)(o.mem_size >> 10));
 
+    /* argv must fit the boot area with the headers: refused before KVM. */
+    uint64_t boot = boot_size(&vm, o.guest_argc, o.guest_argv);
+    if (boot > BOOT_MAX) {
+        uint64_t chars = 0;
+        for (int i = 0; i < o.guest_argc; i++)
+            chars += strlen(o.guest_argv[i]) + 1;
+        errx(UHVT_EXIT_SETUP,
+             "guest arguments too long: %d strings (argv[0] too) of %llu bytes "
+             "with their NULs, and an 8-byte pointer each, need %llu bytes of "
+             "boot memory, more than its %llu",
+             o.guest_argc, (unsigned long long)chars, (unsigned long long)boot,
+             (unsigned long long)BOOT_MAX);
+    }
     boottrace_mark("image_parsed");
     devices_attach(&vm, &o);
 
@@ -85,15 +100,17 @@ int main(int argc, char **argv)
         vm_fd_register(&vm, vm.stats.fd, VM_FD_PREAD);
     }
     if (boot_write(&vm, o.guest_argc, o.guest_argv, tsc_freq) < 0)
-        errx(UHVT_EXIT_SETUP, "guest arguments too long (at most %llu KiB)",
-             (LAYOUT_BOOT_END - LAYOUT_BOOT) >> 10);
+        errx(UHVT_EXIT_SETUP, "boot information does not fit guest memory");
+    output_setup();
     vm_signals_setup(&vm, o.timeout);
     sandbox_enter(&vm);
     boottrace_mark("sandboxed");
     int status = vcpu_run(&vm);
     boottrace_mark("exit");
-    if (vm.stats.fd >= 0)
-        kvmstats_print(&vm.stats, &vm.kvm);
+    if (vm.stats.fd >= 0) {
+        char line[512];
+        vm_print(&vm, line, kvmstats_format(&vm.stats, &vm.kvm, line, sizeof(line)));
+    }
     boottrace_print();
     return status;
 }

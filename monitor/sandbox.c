@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "output.h"
 #include "uhvt_abi.h"
 
 static void allow(scmp_filter_ctx ctx, int nr, unsigned n, struct scmp_arg_cmp a,
@@ -54,12 +55,22 @@ void sandbox_enter(const struct vm *vm)
     /* vcpu_run: the register dump when a guest ends badly. */
     allow(ctx, SCMP_SYS(ioctl), 2, FD(vcpu), SCMP_A1(SCMP_CMP_EQ, KVM_GET_REGS));
     allow(ctx, SCMP_SYS(ioctl), 2, FD(vcpu), SCMP_A1(SCMP_CMP_EQ, KVM_GET_SREGS));
-    /* hc_console: guest output; vm_report and err: the monitor's messages. */
+    /*
+     * output_write: guest output (hc_console) and the monitor's reports, on
+     * stdout and stderr or the non-blocking descriptions of them that
+     * output_setup opened; a sanitizer's report on stderr.
+     */
     allow(ctx, SCMP_SYS(write), 1, FD(STDOUT_FILENO), ANY);
     allow(ctx, SCMP_SYS(write), 1, FD(STDERR_FILENO), ANY);
+    for (int s = OUTPUT_CONSOLE; s <= OUTPUT_REPORT; s++)
+        if (output_fd(s) > STDERR_FILENO)
+            allow(ctx, SCMP_SYS(write), 1, FD(output_fd(s)), ANY);
     /* vm_signal_take: which ending signal arrived. */
     allow(ctx, SCMP_SYS(read), 1, FD(vm->sig_fd), ANY);
-    /* hc_poll: wait for device input, a signal, or the timeout. */
+    /*
+     * hc_poll: wait for device input, a signal, or the timeout; output_write:
+     * for room on stdout or stderr, or a signal.
+     */
     allow(ctx, SCMP_SYS(ppoll), 0, ANY, ANY);
     /* hc_walltime, boottrace_mark: clocks (normally the vDSO; its fallback). */
     allow(ctx, SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_REALTIME), ANY);

@@ -20,12 +20,15 @@ static void dump_registers(const struct vm *vm)
     if (vm->quiet || ioctl(vm->kvm.vcpu_fd, KVM_GET_REGS, &r) < 0 ||
         ioctl(vm->kvm.vcpu_fd, KVM_GET_SREGS, &s) < 0)
         return;
-    fprintf(stderr,
-            "  rip=0x%016llx rsp=0x%016llx rflags=0x%llx cr2=0x%016llx\n"
-            "  rax=0x%016llx rbx=0x%016llx rcx=0x%016llx rdx=0x%016llx\n"
-            "  rsi=0x%016llx rdi=0x%016llx rbp=0x%016llx cr3=0x%llx\n",
-            r.rip, r.rsp, r.rflags, s.cr2, r.rax, r.rbx, r.rcx, r.rdx, r.rsi,
-            r.rdi, r.rbp, s.cr3);
+    char text[512];
+    int n = snprintf(text, sizeof(text),
+                     "  rip=0x%016llx rsp=0x%016llx rflags=0x%llx cr2=0x%016llx\n"
+                     "  rax=0x%016llx rbx=0x%016llx rcx=0x%016llx rdx=0x%016llx\n"
+                     "  rsi=0x%016llx rdi=0x%016llx rbp=0x%016llx cr3=0x%llx\n",
+                     r.rip, r.rsp, r.rflags, s.cr2, r.rax, r.rbx, r.rcx, r.rdx,
+                     r.rsi, r.rdi, r.rbp, s.cr3);
+    if (n > 0)
+        vm_print(vm, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
 }
 
 /*

@@ -10,18 +10,31 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "output.h"
 #include "uhvt_abi.h"
 
 void vm_report(const struct vm *vm, const char *fmt, ...)
 {
     if (vm->quiet)
         return;
+    static const char prefix[] = "uhvt: ";
+    char line[VM_REPORT_MAX];
+    memcpy(line, prefix, sizeof(prefix) - 1);
+    size_t room = sizeof(line) - sizeof(prefix); /* the newline's byte kept */
     va_list ap;
     va_start(ap, fmt);
-    fputs("uhvt: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    int n = vsnprintf(line + sizeof(prefix) - 1, room, fmt, ap);
     va_end(ap);
+    if (n < 0)
+        return;
+    size_t len = sizeof(prefix) - 1 + ((size_t)n < room ? (size_t)n : room - 1);
+    line[len++] = '\n';
+    vm_print(vm, line, len);
+}
+
+void vm_print(const struct vm *vm, const char *text, size_t len)
+{
+    output_write(OUTPUT_REPORT, vm->sig_fd, text, len, OUTPUT_REPORT_WAIT_MS);
 }
 
 void vm_signals_setup(struct vm *vm, unsigned timeout)

@@ -30,9 +30,9 @@ struct vm_dev {
 /* What the sandbox lets the monitor do with a host fd a device opened. */
 enum vm_fd_use {
     VM_FD_READ = 1,   /* read, readv */
-    VM_FD_WRITE = 2,  /* write, writev */
-    VM_FD_PREAD = 4,  /* pread64, preadv */
-    VM_FD_PWRITE = 8, /* pwrite64, pwritev */
+    VM_FD_WRITE = 2,  /* write (not writev) */
+    VM_FD_PREAD = 4,  /* pread64 (not preadv) */
+    VM_FD_PWRITE = 8, /* pwrite64 (not pwritev) */
     VM_FD_SYNC = 16,  /* fdatasync */
     VM_FD_URING = 32, /* io_uring_enter: a restricted ring (uring.c) */
 };
@@ -66,16 +66,27 @@ void vm_fd_register(struct vm *vm, int fd, unsigned uses);
 /*
  * Block SIGINT, SIGTERM, SIGHUP and SIGALRM (armed for `timeout` seconds
  * unless 0) and route them to vm->sig_fd; let them interrupt KVM_RUN.  A
- * pending one makes every KVM_RUN return EINTR at once and the poll
- * hypercall wake, so none is lost however the guest behaves.
+ * pending one makes every KVM_RUN return EINTR at once, and the poll
+ * hypercall and any wait for room on stdout or stderr (output_write) wake,
+ * so none is lost or kept waiting however the guest behaves.
  */
 void vm_signals_setup(struct vm *vm, unsigned timeout);
 
 /* The number of a pending ending signal, consumed; 0 if none. */
 int vm_signal_take(const struct vm *vm);
 
-/* Report how the guest ended, unless --quiet. */
+/*
+ * Report how the guest ended on stderr, unless --quiet: "uhvt: ", the text
+ * (cut at VM_REPORT_MAX bytes), a newline.  Like all the monitor's output
+ * once the guest runs, it never blocks an ending signal: it waits at most
+ * OUTPUT_REPORT_WAIT_MS for a stalled stderr, not at all if another signal
+ * is pending, and is dropped then (output.h).
+ */
+#define VM_REPORT_MAX 4608
 void vm_report(const struct vm *vm, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* `len` bytes of `text` on stderr as vm_report writes them (even if --quiet). */
+void vm_print(const struct vm *vm, const char *text, size_t len);
 
 #endif

@@ -46,8 +46,8 @@ static void attach_devices(struct vm *vm)
         ro.read_only = true;
         vm->dev[1] = (struct vm_dev){.type = UHVT_DEV_BLOCK, .poll_fd = -1, .state = &rw};
         vm->dev[2] = (struct vm_dev){.type = UHVT_DEV_BLOCK, .poll_fd = -1, .state = &ro};
-        blk_queue_init(vm, 1, &rw, why);
-        blk_queue_init(vm, 2, &ro, why);
+        blk_queue_init(vm, 1, &rw, disk, why);
+        blk_queue_init(vm, 2, &ro, disk, why);
     }
 }
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -37,6 +37,14 @@ check blk-size-not-4k-sectors 125 'not a multiple of the 4096-byte sector size' 
 : >"$tmp/empty.img"
 check blk-empty 125 'is empty' "$U" --block="$tmp/empty.img" "$G/blk_io.hvt"
 check blk-missing 125 'No such file' "$U" --block="$tmp/none.img" "$G/blk_io.hvt"
+# A FIFO would hang open() until a writer came; a directory is no disk.
+mkfifo "$tmp/fifo.img"
+CHECK_TIMEOUT=20 check blk-fifo-ro 125 'is a FIFO, not a regular file or block device' \
+    "$U" --block="$tmp/fifo.img" --block-ro "$G/blk_ro.hvt"
+CHECK_TIMEOUT=20 check blk-fifo 125 'is a FIFO' "$U" --block="$tmp/fifo.img" "$G/blk_io.hvt"
+CHECK_TIMEOUT=20 check blk-directory 125 'is a directory' \
+    "$U" --block="$tmp" --block-ro "$G/blk_ro.hvt"
+rm -f "$tmp/fifo.img"
 check blk-bad-sector-size 125 'sector size is 512 or 4096' \
     "$U" --block="$img" --block-sector=1024 "$G/blk_io.hvt"
 check blk-undeclared 125 "declares no disk named 'other'" \
@@ -66,7 +74,7 @@ if [ $ok = 1 ]; then pass blk-eight-disks-files; else fail blk-eight-disks-files
 # The same image for two disks of one guest is refused (its lock).
 set --
 for i in 0 1 2 3 4 5 6; do set -- "$@" --block:d$i="$tmp/d$i.img"; done
-check blk-same-image-twice 125 'is in use by another uhvt' \
+check blk-same-image-twice 125 'is given for two disks' \
     "$U" "$@" --block:d7="$tmp/d0.img" "$G/blk_many.hvt"
 set --
 rm -f "$tmp"/d?.img
@@ -76,9 +84,10 @@ rm -f "$img"; truncate -s 1M "$img"
 "$U" --block="$img" "$G/blk_hold.hvt" 30 >"$tmp/hold.out" 2>&1 &
 pid=$!
 if blk_wait "$tmp/hold.out" holding; then
-    check blk-lock-writer 125 "disk image $img is in use by another uhvt" \
+    # Named by PID: an OFD lock's holder is found through /proc.
+    check blk-lock-writer 125 "disk image $img is in use by PID $pid \\(uhvt\\)" \
         "$U" --block="$img" "$G/blk_io.hvt"
-    check blk-lock-reader 125 'is in use by another uhvt' \
+    check blk-lock-reader 125 "is in use by PID $pid \\(uhvt\\)" \
         "$U" --block="$img" --block-ro "$G/blk_ro.hvt"
 else
     fail blk-lock "the first monitor did not start"
@@ -89,12 +98,39 @@ kill -TERM $pid; wait $pid
 pid=$!
 if blk_wait "$tmp/hold.out" holding; then
     check blk-lock-readers-share 0 'ro ok' "$U" --block="$img" --block-ro "$G/blk_ro.hvt"
-    check blk-lock-writer-vs-reader 125 'is in use by another uhvt' \
+    check blk-lock-writer-vs-reader 125 "is in use by PID $pid \\(uhvt\\)" \
         "$U" --block="$img" "$G/blk_io.hvt"
 else
     fail blk-lock-readers "the first monitor did not start"
 fi
 kill -TERM $pid; wait $pid
+rm -f "$tmp/hold.out"
+
+# The lock goes with the process: started again at once on the same disk,
+# as a supervisor does, uhvt finds it free, after an exit or a SIGKILL.
+# (Its io_uring's asynchronous teardown used to hold it milliseconds longer.)
+rm -f "$img"; truncate -s 1M "$img"
+bad=
+for i in $(seq 1 50); do
+    "$U" --block="$img" "$G/blk_hold.hvt" 0 >"$tmp/out" 2>&1
+    got=$?
+    if [ $got -ne 0 ] || ! grep -q holding "$tmp/out"; then bad="$bad $i(exit $got)"; break; fi
+done
+if [ -z "$bad" ]; then pass blk-lock-restart-50; else fail blk-lock-restart-50 "run$bad"; fi
+bad=
+for i in $(seq 1 10); do
+    "$U" --block="$img" "$G/blk_hold.hvt" 30 >"$tmp/hold.out" 2>&1 &
+    pid=$!
+    blk_wait "$tmp/hold.out" holding || bad="$bad $i(no start)"
+    kill -KILL $pid
+    wait $pid 2>/dev/null
+    "$U" --block="$img" "$G/blk_hold.hvt" 0 >"$tmp/out" 2>&1
+    got=$?
+    if [ $got -ne 0 ] || ! grep -q holding "$tmp/out"; then bad="$bad $i(exit $got)"; fi
+    [ -z "$bad" ] || break
+done
+if [ -z "$bad" ]; then pass blk-lock-restart-after-sigkill-10; else
+    fail blk-lock-restart-after-sigkill-10 "run$bad"; fi
 rm -f "$tmp/hold.out"
 
 # Durability: once the guest says a flush succeeded, SIGKILL loses nothing.

@@ -54,6 +54,16 @@ fi
 check mem-too-small 125 'needs [0-9]+ KiB of guest memory' "$U" --mem=4M "$G/big_bss.hvt"
 check mem-enough 0 '' "$U" --mem=16M "$G/big_bss.hvt"
 check not-elf 125 'not an ELF' "$U" /etc/hostname
+# A directory is named as one; a FIFO is refused without waiting for a writer.
+check image-directory 125 "$tmp: is a directory" "$U" "$tmp"
+mkfifo "$tmp/image.fifo"
+CHECK_TIMEOUT=20 check image-fifo 125 'is not a regular file: a FIFO' "$U" "$tmp/image.fifo"
+rm -f "$tmp/image.fifo"
+# argv strings are packed: 10000 one-character arguments fit, 20000 do not,
+# and the refusal says what they need.
+check argv-10000 0 '^argc=10001$' "$U" "$G/argv.hvt" $(yes x | head -n 10000)
+check argv-20000 125 'guest arguments too long: 20001 strings .* need [0-9]+ bytes of boot memory, more than its 122880' \
+    "$U" "$G/argv.hvt" $(yes x | head -n 20000)
 check bad-option 125 "unknown option '--bogus'" "$U" --bogus "$G/argv.hvt"
 check_after timeout 124 '^spinning$' 'timeout' "$U" --timeout=2 "$G/spin.hvt"
 
@@ -78,6 +88,62 @@ kill -TERM $pid
 wait $pid
 got=$?
 if [ $got -eq 143 ] && grep -q 'signal 15' "$tmp/out"; then pass sigterm; else fail sigterm "exit $got"; fi
+
+# A guest flooding a console whose reader stalls (a pipe, a FIFO, a terminal
+# on hold) still ends promptly on --timeout and on an ending signal.
+# alive PID: PID exists and has not ended (a zombie has).
+alive() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat")" != Z ]; }
+# console_stalled NAME STATUS SIGNAL STREAMS PATTERN CMD...: run CMD with
+# stdout (STREAMS=out) or stdout and stderr (STREAMS=both) on a FIFO whose
+# reader takes the guest's first line, "flooding", then reads no more; then
+# send SIGNAL (- for none).  CMD must end within 15 s with STATUS, and its
+# stderr (STREAMS=out) match PATTERN.
+console_stalled() {
+    name=$1 want=$2 sig=$3 streams=$4 pattern=$5
+    shift 5
+    rm -f "$tmp/fifo" "$tmp/first" "$tmp/out"
+    mkfifo "$tmp/fifo"
+    (IFS= read -r line; printf '%s\n' "$line" >"$tmp/first"; exec sleep 120) <"$tmp/fifo" &
+    reader=$!
+    if [ "$streams" = both ]; then
+        "$@" >"$tmp/fifo" 2>&1 &
+    else
+        "$@" >"$tmp/fifo" 2>"$tmp/out" &
+    fi
+    pid=$!
+    n=0
+    until grep -q flooding "$tmp/first" 2>/dev/null || [ $n -ge 200 ]; do sleep 0.1; n=$((n + 1)); done
+    # Its next write (64 KiB) fills the FIFO: give the guest time to make it.
+    sleep 1
+    [ "$sig" = - ] || kill -"$sig" $pid
+    n=0
+    while alive $pid && [ $n -lt 150 ]; do sleep 0.1; n=$((n + 1)); done
+    if alive $pid; then
+        kill -KILL $pid
+        wait $pid
+        fail "$name" "still running 15 s later"
+    else
+        wait $pid
+        got=$?
+        if ! grep -q '^flooding$' "$tmp/first" 2>/dev/null; then
+            fail "$name" "the guest's first line never came (exit $got)"
+        elif [ $got -ne "$want" ]; then
+            fail "$name" "exit status $got, expected $want"
+        elif [ "$streams" = out ] && ! grep -Eq -- "$pattern" "$tmp/out"; then
+            fail "$name" "stderr does not match /$pattern/"
+        else
+            pass "$name (ended within $((n / 10)).$((n % 10)) s)"
+        fi
+    fi
+    kill $reader 2>/dev/null
+    wait $reader 2>/dev/null
+    rm -f "$tmp/fifo" "$tmp/first"
+}
+console_stalled console-stalled-timeout 124 - out 'timeout' "$U" --timeout=5 "$G/flood.hvt"
+console_stalled console-stalled-sigterm 143 TERM out "SIGTERM" "$U" "$G/flood.hvt"
+console_stalled console-stalled-sighup 129 HUP out "SIGHUP" "$U" "$G/flood.hvt"
+# The report then waits at most a second for the same stalled FIFO.
+console_stalled console-stalled-stderr-too 124 - both '' "$U" --timeout=5 "$G/flood.hvt"
 
 # --mem=1G for hello must not cost a gigabyte: memory is populated lazily.
 "$U" --mem=1G "$G/idle.hvt" 3 >"$tmp/out" 2>&1 &

@@ -1,9 +1,12 @@
 /* test_blk.c: block devices without KVM: request checks, backing files, hypercalls. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "blk.h"
@@ -111,7 +114,7 @@ Test(blk_file, locks)
     int rw = blk_file_open(p, false, 512, &cap, why);
     cr_assert_geq(rw, 0, "%s", why);
     cr_assert_eq(blk_file_open(p, false, 512, &cap, why), -1, "second writer");
-    cr_assert(strstr(why, "is in use by another uhvt"), "%s", why);
+    cr_assert(strstr(why, "is given for two disks"), "the holder is us: %s", why);
     cr_assert_eq(blk_file_open(p, true, 512, &cap, why), -1, "reader beside a writer");
     close(rw);
     int ro1 = blk_file_open(p, true, 512, &cap, why);
@@ -123,6 +126,95 @@ Test(blk_file, locks)
     rw = blk_file_open(p, false, 512, &cap, why);
     cr_assert_geq(rw, 0, "lock released with the fd: %s", why);
     close(rw);
+    unlink(p);
+}
+
+/* A FIFO would hang open() waiting for a writer; a directory is no disk. */
+Test(blk_file, fifo_and_directory_refused_at_once, .timeout = 10)
+{
+    char dir[] = "/tmp/uhvt-test-blk.XXXXXX", fifo[64], why[OPTIONS_WHY_MAX];
+    uint64_t cap;
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    cr_assert_eq(blk_file_open(fifo, true, 512, &cap, why), -1);
+    cr_assert(strstr(why, "is a FIFO, not a regular file or block device"), "%s", why);
+    cr_assert_eq(blk_file_open(fifo, false, 512, &cap, why), -1);
+    cr_assert(strstr(why, "is a FIFO"), "%s", why);
+    cr_assert_eq(blk_file_open(dir, true, 512, &cap, why), -1);
+    cr_assert(strstr(why, "is a directory"), "%s", why);
+    unlink(fifo);
+    rmdir(dir);
+}
+
+/* Another process's lock names that process. */
+Test(blk_file, holder_named)
+{
+    char p[64], why[OPTIONS_WHY_MAX];
+    uint64_t cap;
+    scratch(p, 4096);
+    int sync[2];
+    cr_assert_eq(pipe(sync), 0);
+    pid_t child = fork();
+    cr_assert_geq(child, 0);
+    if (child == 0) {
+        char w[OPTIONS_WHY_MAX];
+        uint64_t c;
+        int fd = blk_file_open(p, true, 512, &c, w);
+        (void)!write(sync[1], fd >= 0 ? "y" : "n", 1);
+        pause();
+        _exit(0);
+    }
+    char ok = 0;
+    cr_assert_eq(read(sync[0], &ok, 1), 1);
+    cr_assert_eq(ok, 'y');
+    int rc = blk_file_open(p, false, 512, &cap, why);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    cr_assert_eq(rc, -1, "a writer beside the child's reader");
+    char want[64];
+    snprintf(want, sizeof(want), "is in use by PID %d (", (int)child);
+    cr_assert(strstr(why, want), "%s", why);
+    unlink(p);
+}
+
+/*
+ * A disk as uhvt attaches it (lock and io_uring) in a child that then ends,
+ * by exit or SIGKILL: the lock must be gone by the time wait() returns,
+ * not some milliseconds later when the kernel tears the ring down.
+ */
+Test(blk_file, lock_gone_when_the_process_is, .timeout = 60)
+{
+    char p[64], why[OPTIONS_WHY_MAX], opt[80];
+    scratch(p, 4096);
+    snprintf(opt, sizeof(opt), "--block=%s", p);
+    for (int i = 0; i < 50; i++) {
+        pid_t child = fork();
+        cr_assert_geq(child, 0);
+        if (child == 0) {
+            static struct vm cvm;
+            struct options o;
+            char w[OPTIONS_WHY_MAX];
+            char *argv[] = {"uhvt", opt, "app.hvt", NULL};
+            if (options_parse(3, argv, &o, w) != OPTIONS_RUN)
+                _exit(2);
+            strcpy(cvm.img.manifest.e[0].name, "disk");
+            cvm.img.manifest.e[0].type = UHVT_DEV_BLOCK;
+            if (blk_attach(&cvm, 0, &o, true, w) < 0)
+                _exit(3);
+            /* Half of them end by exit, half by SIGKILL. */
+            if (i % 2)
+                raise(SIGKILL);
+            _exit(0);
+        }
+        int st;
+        cr_assert_eq(waitpid(child, &st, 0), child);
+        cr_assert(WIFSIGNALED(st) || WEXITSTATUS(st) == 0, "child: %d", st);
+        uint64_t cap;
+        int fd = blk_file_open(p, false, 512, &cap, why);
+        cr_assert_geq(fd, 0, "run %d: %s", i, why);
+        close(fd);
+    }
     unlink(p);
 }
 

@@ -36,7 +36,7 @@ static void setup(void)
     cr_assert_geq(fd, 0, "%s", why);
     dev = (struct blk_dev){.fd = fd, .capacity = cap, .sector_size = 512};
     vm.dev[1] = (struct vm_dev){.type = UHVT_DEV_BLOCK, .poll_fd = -1, .state = &dev};
-    cr_assert_eq(blk_queue_init(&vm, 1, &dev, why), 0, "%s", why);
+    cr_assert_eq(blk_queue_init(&vm, 1, &dev, fd, why), 0, "%s", why);
     cr_assert_geq(vm.dev[1].poll_fd, 0, "the ring is the disk's poll fd");
     cr_assert_eq(vm.fds[0].uses, VM_FD_URING);
 }

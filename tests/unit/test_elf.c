@@ -1,7 +1,10 @@
 /* test_elf.c: the ELF loader refuses every malformed image with a reason, and loads good ones. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "elf.h"
@@ -120,6 +123,40 @@ Test(elf, too_many_segments)
                                      PF_R | PF_X, -1};
     s.entry = 0x200000;
     refused("loadable segments");
+}
+
+Test(elf, phnum_as_the_header_says)
+{
+    /* libelf would count only the 145 headers the file has room for. */
+    int fd = eb_build(&s);
+    uint16_t phnum = 4000;
+    cr_assert_eq(pwrite(fd, &phnum, 2, offsetof(Elf64_Ehdr, e_phnum)), 2);
+    cr_assert_eq(elf_parse(fd, &img, why), -1);
+    cr_assert(strstr(why, "4000 program headers, at most 16"), "%s", why);
+    close(fd);
+}
+
+Test(elf, directory_named)
+{
+    int fd = open("/tmp", O_RDONLY | O_DIRECTORY);
+    cr_assert_eq(elf_parse(fd, &img, why), -1);
+    cr_assert(strstr(why, "is a directory"), "%s", why);
+    close(fd);
+}
+
+Test(elf, fifo_named, .timeout = 10)
+{
+    char dir[] = "/tmp/uhvt-test-elf.XXXXXX", fifo[64];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    int fd = open(fifo, O_RDONLY | O_NONBLOCK); /* as main opens the image */
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(elf_parse(fd, &img, why), -1);
+    cr_assert(strstr(why, "is not a regular file: a FIFO"), "%s", why);
+    close(fd);
+    unlink(fifo);
+    rmdir(dir);
 }
 
 Test(elf, no_abi_note) { s.abi_note = false; refused("no uhvt ABI note"); }

@@ -1,6 +1,7 @@
 /* test_hypercall.c: the dispatcher, fed hostile exits and arguments without KVM. */
 #include <criterion/criterion.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hypercall.h"
 #include "uhvt_abi.h"
@@ -124,4 +125,33 @@ Test(hypercall, poll_zero_timeout_returns)
     memcpy(&p, arg(), sizeof(p));
     cr_assert_eq(p.ret, UHVT_OK);
     cr_assert_eq(p.ready, 0);
+}
+
+/*
+ * Guest console bytes reach stdout unchanged, escape sequences included
+ * (docs/security.md says so); the abort message on stderr is escaped.
+ */
+Test(hypercall, console_raw_abort_escaped)
+{
+    int out[2], err[2];
+    cr_assert_eq(pipe(out), 0);
+    cr_assert_eq(pipe(err), 0);
+    cr_assert_eq(dup2(out[1], STDOUT_FILENO), STDOUT_FILENO);
+    cr_assert_eq(dup2(err[1], STDERR_FILENO), STDERR_FILENO);
+    vm.quiet = false;
+    static const char text[] = "\033]0;title\007\033[31mred\n";
+    memcpy(mem_ptr(&vm.mem, 0x9000, sizeof(text)), text, sizeof(text));
+    struct uhvt_hc_console c = {.data = 0x9000, .len = sizeof(text) - 1};
+    memcpy(arg(), &c, sizeof(c));
+    cr_assert_eq(call(UHVT_HC_CONSOLE, ARG), VM_CONTINUE);
+    char got[128] = "";
+    cr_assert_eq(read(out[0], got, sizeof(got)), (ssize_t)sizeof(text) - 1);
+    cr_assert_arr_eq(got, text, sizeof(text) - 1);
+
+    struct uhvt_hc_abort a = {.msg = 0x9000, .len = sizeof(text) - 1};
+    memcpy(arg(), &a, sizeof(a));
+    cr_assert_eq(call(UHVT_HC_ABORT, ARG), UHVT_EXIT_ABORT);
+    memset(got, 0, sizeof(got));
+    cr_assert_gt(read(err[0], got, sizeof(got) - 1), 0);
+    cr_assert_str_eq(got, "uhvt: guest aborted: \\x1b]0;title\\x07\\x1b[31mred\n");
 }

@@ -7,10 +7,12 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "output.h"
 #include "sandbox.h"
 #include "uring.h"
 
@@ -37,7 +39,10 @@ static void alone(void)
     _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
 }
 
-/* The monitor's filter over made-up fds: the vCPU is 100, the signalfd 101. */
+/*
+ * The monitor's filter over made-up fds: the vCPU is 100, the signalfd 101,
+ * a read-only disk 102, and 103 with every use of a tap or writable disk.
+ */
 static void enter(void)
 {
     static struct vm vm;
@@ -45,6 +50,7 @@ static void enter(void)
     vm.kvm.vcpu_fd = 100;
     vm.sig_fd = 101;
     vm_fd_register(&vm, 102, VM_FD_PREAD);
+    vm_fd_register(&vm, 103, VM_FD_READ | VM_FD_WRITE | VM_FD_PREAD | VM_FD_PWRITE);
     sandbox_enter(&vm);
 }
 
@@ -127,6 +133,48 @@ Test(sandbox, allowed_calls_work, .exit_code = 7)
     syscall(SYS_pread64, 102, NULL, 0, 0); /* EBADF, but not killed */
     syscall(SYS_ioctl, 100, KVM_RUN, 0);   /* EBADF, but not killed */
     syscall(SYS_exit_group, 7);
+}
+
+/* output_setup's own non-blocking description of stdout stays writable. */
+Test(sandbox, own_stdout_description_writable, .exit_code = 7)
+{
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    cr_assert_eq(dup2(p[1], STDOUT_FILENO), STDOUT_FILENO);
+    output_setup();
+    int fd = output_fd(OUTPUT_CONSOLE);
+    cr_assert_gt(fd, STDERR_FILENO);
+    enter();
+    syscall(SYS_exit_group, syscall(SYS_write, fd, "x", 1) == 1 ? 7 : 1);
+}
+
+/*
+ * Of the vector forms only readv is allowed (vm.h's enum vm_fd_use): not
+ * writev, preadv or pwritev, even on an fd allowed every plain form.
+ */
+Test(sandbox, writev_killed, .signal = SIGSYS)
+{
+    enter();
+    struct iovec v = {"x", 1};
+    syscall(SYS_write, 103, "x", 1); /* EBADF, but not killed */
+    syscall(SYS_writev, 103, &v, 1);
+}
+
+Test(sandbox, preadv_killed, .signal = SIGSYS)
+{
+    enter();
+    char b;
+    struct iovec v = {&b, 1};
+    syscall(SYS_readv, 103, &v, 1); /* EBADF, but not killed */
+    syscall(SYS_preadv, 103, &v, 1, 0, 0);
+}
+
+Test(sandbox, pwritev_killed, .signal = SIGSYS)
+{
+    enter();
+    struct iovec v = {"x", 1};
+    syscall(SYS_pwrite64, 103, "x", 1, 0); /* EBADF, but not killed */
+    syscall(SYS_pwritev, 103, &v, 1, 0, 0);
 }
 
 /*
