@@ -12,7 +12,8 @@ CC ?= cc
 # Host code: strict C11 and hardening (see ../shared/STYLE.md).
 HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -D_FORTIFY_SOURCE=2 \
-	-fstack-protector-strong -fPIE -iquote abi -iquote monitor -iquote net -iquote blk
+	-fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE \
+	-iquote abi -iquote monitor
 HOST_LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack
 
 all:

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "file.h"
-#include "queue.h"
+#include "blk_file.h"
+#include "blk_queue.h"
 #include "uhvt_abi.h"
 
 int blk_check(const struct blk_dev *d, uint64_t offset, uint64_t len)
@@ -27,9 +27,9 @@ int blk_attach(struct vm *vm, uint32_t index, const struct options *o,
                bool only, char why[OPTIONS_WHY_MAX])
 {
     const char *name = vm->img.manifest.e[index].name;
-    const char *path = options_dev_value(o, OPT_BLOCK, name, only);
-    bool read_only = options_dev_value(o, OPT_BLOCK_RO, name, only) != NULL;
-    const char *sector = options_dev_value(o, OPT_BLOCK_SECTOR, name, only);
+    const char *path = options_dev_value(o, &blk_device, BLK_OPT_FILE, name, only);
+    bool read_only = options_dev_value(o, &blk_device, BLK_OPT_RO, name, only) != NULL;
+    const char *sector = options_dev_value(o, &blk_device, BLK_OPT_SECTOR, name, only);
     uint32_t sector_size = 512;
     if (sector != NULL) {
         if (strcmp(sector, "512") == 0) {
@@ -59,13 +59,13 @@ int blk_attach(struct vm *vm, uint32_t index, const struct options *o,
         .sector_size = sector_size,
         .read_only = read_only,
     };
-    /* Synchronous requests need no poll; batched ones (queue.c) do. */
+    /* Synchronous requests need no poll; batched ones (blk_queue.c) do. */
     vm->dev[index] = (struct vm_dev){
         .type = UHVT_DEV_BLOCK, .poll_fd = -1, .state = d,
     };
     vm_fd_register(vm, fd, read_only ? VM_FD_PREAD
                                      : VM_FD_PREAD | VM_FD_PWRITE | VM_FD_SYNC);
-    /* The ring gets a description of its own, without the lock (file.h). */
+    /* The ring gets a description of its own, without the lock (blk_file.h). */
     int ring_file = blk_file_reopen(fd, path, read_only, why);
     if (ring_file < 0)
         return -1;
@@ -175,3 +175,36 @@ int blk_flush(struct vm *vm, void *arg)
     a->ret = rc < 0 ? UHVT_EIO : UHVT_OK;
     return VM_CONTINUE;
 }
+
+static const struct device_option blk_options[] = {
+    [BLK_OPT_FILE] = {"--block", false, "=FILE",
+                      "attach disk NAME to FILE (size: whole sectors)"},
+    [BLK_OPT_RO] = {"--block-ro", true, NULL, "attach it read-only"},
+    [BLK_OPT_SECTOR] = {"--block-sector", false, "=N",
+                        "sector size 512 (default) or 4096"},
+    {NULL, false, NULL, NULL},
+};
+
+_Static_assert(sizeof(struct uhvt_hc_blk_info) <= HYPERCALL_ARG_MAX, "arg size");
+_Static_assert(sizeof(struct uhvt_hc_blk_io) <= HYPERCALL_ARG_MAX, "arg size");
+_Static_assert(sizeof(struct uhvt_hc_blk_flush) <= HYPERCALL_ARG_MAX, "arg size");
+_Static_assert(sizeof(struct uhvt_hc_batch) <= HYPERCALL_ARG_MAX, "arg size");
+
+static const struct device_call blk_calls[] = {
+    {UHVT_HC_BLK_INFO, sizeof(struct uhvt_hc_blk_info), blk_info},
+    {UHVT_HC_BLK_WRITE, sizeof(struct uhvt_hc_blk_io), blk_write},
+    {UHVT_HC_BLK_READ, sizeof(struct uhvt_hc_blk_io), blk_read},
+    {UHVT_HC_BLK_FLUSH, sizeof(struct uhvt_hc_blk_flush), blk_flush},
+    {UHVT_HC_BLK_SUBMIT, sizeof(struct uhvt_hc_batch), blk_submit},
+    {UHVT_HC_BLK_REAP, sizeof(struct uhvt_hc_batch), blk_reap},
+    {0, 0, NULL},
+};
+
+const struct device_type blk_device = {
+    .type = UHVT_DEV_BLOCK,
+    .what = "disk",
+    .options = blk_options,
+    .attach = blk_attach,
+    .calls = blk_calls,
+};
+DEVICE_MODULE(blk_device);

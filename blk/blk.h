@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "devices.h"
+#include "device.h"
 #include "hypercall.h"
 
 struct blk_queue; /* queue.c: the batched requests in flight */
@@ -28,11 +28,15 @@ struct blk_dev {
  */
 int blk_check(const struct blk_dev *d, uint64_t offset, uint64_t len);
 
+/* The disk module (DEVICE_MODULE), and its options' indices. */
+extern const struct device_type blk_device;
+enum blk_option { BLK_OPT_FILE, BLK_OPT_RO, BLK_OPT_SECTOR };
+
 /*
- * devices_attach_fn for UHVT_DEV_BLOCK: opens --block[:NAME]=FILE, read-only
+ * device_attach_fn for UHVT_DEV_BLOCK: opens --block[:NAME]=FILE, read-only
  * with --block-ro[:NAME], sectors of --block-sector[:NAME]=512|4096 bytes.
  */
-devices_attach_fn blk_attach;
+device_attach_fn blk_attach;
 
 /*
  * The block hypercalls (hypercall_fn; see uhvt_abi.h for the structs).  A

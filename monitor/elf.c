@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "device.h"
 #include "layout.h"
 
 #define PAGE_MASK (UHVT_PAGE_SIZE - 1)
@@ -46,7 +47,7 @@ int elf_manifest_check(const struct uhvt_manifest *m, char why[ELF_WHY_MAX])
         if (strspn(e->name, "abcdefghijklmnopqrstuvwxyz"
                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != len)
             return fail(why, "manifest device %u: bad character in name", i);
-        if (e->type != UHVT_DEV_NET && e->type != UHVT_DEV_BLOCK)
+        if (device_type_find(e->type) == NULL)
             return fail(why, "manifest device '%s': unknown type %u", e->name,
                         e->type);
         if (e->flags != 0)

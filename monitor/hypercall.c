@@ -9,12 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "batch.h"
-#include "blk.h"
 #include "cpu_x86_64.h"
-#include "net.h"
+#include "device.h"
 #include "output.h"
-#include "queue.h"
 #include "uhvt_abi.h"
 
 static int hc_walltime(struct vm *vm, void *arg)
@@ -157,31 +154,37 @@ static int hc_fault(struct vm *vm, void *arg)
     return UHVT_EXIT_FAULT;
 }
 
-static const struct {
-    size_t size;
-    hypercall_fn *fn;
-} calls[UHVT_HC_MAX] = {
-    [UHVT_HC_WALLTIME] = {sizeof(struct uhvt_hc_walltime), hc_walltime},
-    [UHVT_HC_CONSOLE] = {sizeof(struct uhvt_hc_console), hc_console},
-    [UHVT_HC_POLL] = {sizeof(struct uhvt_hc_poll), hc_poll},
-    [UHVT_HC_EXIT] = {sizeof(struct uhvt_hc_exit), hc_exit},
-    [UHVT_HC_ABORT] = {sizeof(struct uhvt_hc_abort), hc_abort},
-    [UHVT_HC_FAULT] = {sizeof(struct uhvt_hc_fault), hc_fault},
-    [UHVT_HC_NET_INFO] = {sizeof(struct uhvt_hc_net_info), net_info},
-    [UHVT_HC_NET_WRITE] = {sizeof(struct uhvt_hc_net_io), net_write},
-    [UHVT_HC_NET_READ] = {sizeof(struct uhvt_hc_net_io), net_read},
-    [UHVT_HC_BLK_INFO] = {sizeof(struct uhvt_hc_blk_info), blk_info},
-    [UHVT_HC_BLK_WRITE] = {sizeof(struct uhvt_hc_blk_io), blk_write},
-    [UHVT_HC_BLK_READ] = {sizeof(struct uhvt_hc_blk_io), blk_read},
-    [UHVT_HC_BLK_FLUSH] = {sizeof(struct uhvt_hc_blk_flush), blk_flush},
-    [UHVT_HC_BLK_SUBMIT] = {sizeof(struct uhvt_hc_batch), blk_submit},
-    [UHVT_HC_BLK_REAP] = {sizeof(struct uhvt_hc_batch), blk_reap},
-    [UHVT_HC_NET_WRITEV] = {sizeof(struct uhvt_hc_batch), net_writev},
-    [UHVT_HC_NET_READV] = {sizeof(struct uhvt_hc_batch), net_readv},
+/* The core calls; devices bring their own (device.h). */
+static const struct device_call core_calls[] = {
+    {UHVT_HC_WALLTIME, sizeof(struct uhvt_hc_walltime), hc_walltime},
+    {UHVT_HC_CONSOLE, sizeof(struct uhvt_hc_console), hc_console},
+    {UHVT_HC_POLL, sizeof(struct uhvt_hc_poll), hc_poll},
+    {UHVT_HC_EXIT, sizeof(struct uhvt_hc_exit), hc_exit},
+    {UHVT_HC_ABORT, sizeof(struct uhvt_hc_abort), hc_abort},
+    {UHVT_HC_FAULT, sizeof(struct uhvt_hc_fault), hc_fault},
+    {0, 0, NULL},
 };
 
 _Static_assert(sizeof(struct uhvt_hc_fault) <= HYPERCALL_ARG_MAX, "arg size");
-_Static_assert(sizeof(struct uhvt_hc_blk_io) <= HYPERCALL_ARG_MAX, "arg size");
+
+static const struct device_call *find_in(const struct device_call *c, unsigned nr)
+{
+    for (; c->fn != NULL; c++)
+        if (c->nr == nr)
+            return c;
+    return NULL;
+}
+
+/* Hypercall nr's row, the core's or a registered device's; NULL if none. */
+static const struct device_call *find_call(unsigned nr)
+{
+    const struct device_call *c = find_in(core_calls, nr);
+    size_t n;
+    const struct device_type *const *t = device_types(&n);
+    for (size_t i = 0; c == NULL && i < n; i++)
+        c = find_in(t[i]->calls, nr);
+    return c;
+}
 
 void *hypercall_array(const struct vm *vm, uint64_t gpa, uint32_t count, size_t size)
 {
@@ -194,7 +197,9 @@ int hypercall_handle(struct vm *vm, uint16_t port, uint8_t size, uint32_t count,
                      int out, uint32_t value)
 {
     unsigned nr = (unsigned)port - UHVT_HC_PIO_BASE;
-    if (port < UHVT_HC_PIO_BASE || nr >= UHVT_HC_MAX || calls[nr].fn == NULL) {
+    const struct device_call *call =
+        port < UHVT_HC_PIO_BASE || nr >= UHVT_HC_MAX ? NULL : find_call(nr);
+    if (call == NULL) {
         vm_report(vm, "guest accessed unknown I/O port 0x%x", port);
         return UHVT_EXIT_BAD_HYPERCALL;
     }
@@ -204,7 +209,7 @@ int hypercall_handle(struct vm *vm, uint16_t port, uint8_t size, uint32_t count,
         return UHVT_EXIT_BAD_HYPERCALL;
     }
     /* Page 0 is guest RAM, but an argument there is always a NULL pointer. */
-    void *guest = mem_ptr(&vm->mem, value, calls[nr].size);
+    void *guest = mem_ptr(&vm->mem, value, call->size);
     if (guest == NULL || value % 8 != 0 || value < UHVT_PAGE_SIZE) {
         vm_report(vm, "hypercall %u: argument at 0x%x is %s", nr, value,
                   guest == NULL    ? "outside guest memory"
@@ -213,9 +218,9 @@ int hypercall_handle(struct vm *vm, uint16_t port, uint8_t size, uint32_t count,
         return UHVT_EXIT_BAD_HYPERCALL;
     }
     uint64_t copy[HYPERCALL_ARG_MAX / 8];
-    memcpy(copy, guest, calls[nr].size);
-    int rc = calls[nr].fn(vm, copy);
+    memcpy(copy, guest, call->size);
+    int rc = call->fn(vm, copy);
     if (rc == VM_CONTINUE)
-        memcpy(guest, copy, calls[nr].size);
+        memcpy(guest, copy, call->size);
     return rc;
 }

@@ -28,7 +28,7 @@ int main(int argc, char **argv)
     char why[ELF_WHY_MAX > OPTIONS_WHY_MAX ? ELF_WHY_MAX : OPTIONS_WHY_MAX];
     switch (options_parse(argc, argv, &o, why)) {
     case OPTIONS_HELP:
-        fputs(options_usage, stdout);
+        options_usage(stdout);
         return 0;
     case OPTIONS_VERSION: {
         char kind[128];

@@ -7,10 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device.h"
 #include "mem.h"
 #include "uhvt_abi.h"
 
-const char options_usage[] =
+static const char usage_head[] =
     "usage: uhvt [OPTIONS] APP.hvt [ARGS...]\n"
     "Run the unikernel APP.hvt on KVM; ARGS become its argv.\n"
     "\n"
@@ -21,16 +22,13 @@ const char options_usage[] =
     "      --boot-trace     print when each boot phase ended (for bench/boot)\n"
     "      --kvm-stats      at the end, print the vCPU's KVM counters (exits,\n"
     "                       emulated instructions: is the guest native?)\n"
-    "\n"
-    "Devices (the application declares them by name: uhvt-cc --net=NAME ...;\n"
-    "the :NAME part may be left out when it declares just one of the kind):\n"
-    "  --net[:NAME]=TAP           attach NIC NAME to the existing tap TAP\n"
-    "  --net-mac[:NAME]=MAC       its MAC (default: a stable local one)\n"
-    "  --block[:NAME]=FILE        attach disk NAME to FILE (size: whole sectors)\n"
-    "  --block-ro[:NAME]          attach it read-only\n"
-    "  --block-sector[:NAME]=N    sector size 512 (default) or 4096\n"
     "  -h, --help           this text\n"
     "  -V, --version        versions, and the kind of KVM this host has\n"
+    "\n"
+    "Devices (the application declares them by name: uhvt-cc --net=NAME ...;\n"
+    "the :NAME part may be left out when it declares just one of the kind):\n";
+
+static const char usage_tail[] =
     "\n"
     "Exit status:\n"
     "  0-119  the guest's own exit status\n"
@@ -43,6 +41,22 @@ const char options_usage[] =
     "  126    the host's KVM could not run the guest (internal error,\n"
     "         emulation or entry failure): not the guest's fault\n"
     "  128+N  ended by signal N (SIGINT, SIGTERM, SIGHUP)\n";
+
+void options_usage(FILE *f)
+{
+    size_t n;
+    const struct device_type *const *types = device_types(&n);
+    fputs(usage_head, f);
+    for (size_t t = 0; t < n; t++)
+        for (const struct device_option *o = types[t]->options; o->name != NULL;
+             o++) {
+            char spelled[64];
+            snprintf(spelled, sizeof(spelled), "%s[:NAME]%s", o->name,
+                     o->value_help ? o->value_help : "");
+            fprintf(f, "  %-26s %s\n", spelled, o->help);
+        }
+    fputs(usage_tail, f);
+}
 
 int options_parse_size(const char *s, uint64_t *bytes)
 {
@@ -65,92 +79,100 @@ int options_parse_size(const char *s, uint64_t *bytes)
     return 0;
 }
 
-static const struct {
-    const char *opt;
-    bool flag; /* takes no value */
-} dev_opts[OPT_DEV_KINDS] = {
-    [OPT_NET] = {"--net", false},
-    [OPT_NET_MAC] = {"--net-mac", false},
-    [OPT_BLOCK] = {"--block", false},
-    [OPT_BLOCK_RO] = {"--block-ro", true},
-    [OPT_BLOCK_SECTOR] = {"--block-sector", false},
-};
-
 /*
- * Parse a device option if `arg` is one: 1 if it was, 0 if not, -1 on error.
- * Names are checked here only for shape; the manifest decides if they exist.
+ * Parse `arg` if it is option `k` of device type `t`: 1 if it was, 0 if
+ * not, -1 on error.  Names are checked here only for shape; the manifest
+ * decides if they exist.
  */
+static int parse_dev_option(const char *arg, const struct device_type *t,
+                            unsigned k, struct options *o, char *why)
+{
+    const struct device_option *opt = &t->options[k];
+    size_t n = strlen(opt->name);
+    if (strncmp(arg, opt->name, n) != 0 ||
+        (arg[n] != '\0' && arg[n] != ':' && arg[n] != '='))
+        return 0;
+    const char *rest = arg + n, *name = NULL, *value = strchr(rest, '=');
+    size_t name_len = 0;
+    if (*rest == ':') {
+        name = rest + 1;
+        name_len = value ? (size_t)(value - name) : strlen(name);
+        if (name_len == 0 || name_len >= UHVT_NAME_MAX ||
+            strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                         "0123456789_-") < name_len) {
+            snprintf(why, OPTIONS_WHY_MAX, "%s: bad device name", arg);
+            return -1;
+        }
+    }
+    if (opt->flag != (value == NULL)) {
+        snprintf(why, OPTIONS_WHY_MAX, "%s: %s", arg,
+                 opt->flag ? "takes no value" : "needs =VALUE");
+        return -1;
+    }
+    if (value && value[1] == '\0') {
+        snprintf(why, OPTIONS_WHY_MAX, "%s: empty value", arg);
+        return -1;
+    }
+    for (size_t i = 0; i < o->ndev; i++) {
+        const struct options_dev *d = &o->dev[i];
+        bool same = d->name == NULL || name == NULL
+                        ? d->name == name
+                        : strlen(d->name) == name_len &&
+                              strncmp(d->name, name, name_len) == 0;
+        if (d->type == t && d->option == k && same) {
+            snprintf(why, OPTIONS_WHY_MAX, "%s: given twice", arg);
+            return -1;
+        }
+    }
+    if (o->ndev == OPTIONS_DEV_MAX) {
+        snprintf(why, OPTIONS_WHY_MAX, "too many device options");
+        return -1;
+    }
+    /* The name is kept NUL-terminated in a copy the options own. */
+    struct options_dev *d = &o->dev[o->ndev];
+    d->type = t;
+    d->option = k;
+    d->name = NULL;
+    if (name) {
+        memcpy(o->dev_names[o->ndev], name, name_len);
+        o->dev_names[o->ndev][name_len] = '\0';
+        d->name = o->dev_names[o->ndev];
+    }
+    d->value = value ? value + 1 : NULL;
+    o->ndev++;
+    return 1;
+}
+
+/* Parse `arg` if it is a device option (of any module). */
 static int parse_dev(const char *arg, struct options *o, char *why)
 {
-    for (int k = 0; k < OPT_DEV_KINDS; k++) {
-        size_t n = strlen(dev_opts[k].opt);
-        if (strncmp(arg, dev_opts[k].opt, n) != 0 ||
-            (arg[n] != '\0' && arg[n] != ':' && arg[n] != '='))
-            continue;
-        const char *rest = arg + n, *name = NULL, *value = strchr(rest, '=');
-        size_t name_len = 0;
-        if (*rest == ':') {
-            name = rest + 1;
-            name_len = value ? (size_t)(value - name) : strlen(name);
-            if (name_len == 0 || name_len >= UHVT_NAME_MAX ||
-                strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                             "0123456789_-") < name_len) {
-                snprintf(why, OPTIONS_WHY_MAX, "%s: bad device name", arg);
-                return -1;
-            }
+    size_t n;
+    const struct device_type *const *types = device_types(&n);
+    for (size_t t = 0; t < n; t++) {
+        const struct device_option *opts = types[t]->options;
+        for (unsigned k = 0; opts[k].name != NULL; k++) {
+            int r = parse_dev_option(arg, types[t], k, o, why);
+            if (r != 0)
+                return r;
         }
-        if (dev_opts[k].flag != (value == NULL)) {
-            snprintf(why, OPTIONS_WHY_MAX, "%s: %s", arg,
-                     dev_opts[k].flag ? "takes no value" : "needs =VALUE");
-            return -1;
-        }
-        if (value && value[1] == '\0') {
-            snprintf(why, OPTIONS_WHY_MAX, "%s: empty value", arg);
-            return -1;
-        }
-        for (size_t i = 0; i < o->ndev; i++) {
-            const struct options_dev *d = &o->dev[i];
-            bool same = d->name == NULL || name == NULL
-                            ? d->name == name
-                            : strlen(d->name) == name_len &&
-                                  strncmp(d->name, name, name_len) == 0;
-            if ((int)d->kind == k && same) {
-                snprintf(why, OPTIONS_WHY_MAX, "%s: given twice", arg);
-                return -1;
-            }
-        }
-        if (o->ndev == OPTIONS_DEV_MAX) {
-            snprintf(why, OPTIONS_WHY_MAX, "too many device options");
-            return -1;
-        }
-        /* The name is kept NUL-terminated in a copy the options own. */
-        struct options_dev *d = &o->dev[o->ndev];
-        d->kind = (enum options_dev_kind)k;
-        d->name = NULL;
-        if (name) {
-            memcpy(o->dev_names[o->ndev], name, name_len);
-            o->dev_names[o->ndev][name_len] = '\0';
-            d->name = o->dev_names[o->ndev];
-        }
-        d->value = value ? value + 1 : NULL;
-        o->ndev++;
-        return 1;
     }
     return 0;
 }
 
-const char *options_dev_option(enum options_dev_kind kind)
+const char *options_dev_option(const struct options_dev *d)
 {
-    return (unsigned)kind < OPT_DEV_KINDS ? dev_opts[kind].opt : "--?";
+    return d->type->options[d->option].name;
 }
 
-const char *options_dev_value(const struct options *o, enum options_dev_kind kind,
+const char *options_dev_value(const struct options *o,
+                              const struct device_type *type, unsigned option,
                               const char *name, bool only)
 {
     for (size_t i = 0; i < o->ndev; i++) {
         const struct options_dev *d = &o->dev[i];
-        if (d->kind == kind &&
-            (d->name ? strcmp(d->name, name) == 0 : only))
+        if (d->type != type || d->option != option)
+            continue;
+        if (d->name == NULL ? only : strcmp(d->name, name) == 0)
             return d->value ? d->value : "";
     }
     return NULL;

@@ -5,24 +5,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "uhvt_abi.h"
 
 #define OPTIONS_WHY_MAX 160
 #define OPTIONS_DEV_MAX 64
 
-/* Device options: --KIND=VALUE (the only device of its type) or --KIND:NAME=VALUE. */
-enum options_dev_kind {
-    OPT_NET,         /* --net[:NAME]=TAP */
-    OPT_NET_MAC,     /* --net-mac[:NAME]=MAC */
-    OPT_BLOCK,       /* --block[:NAME]=FILE */
-    OPT_BLOCK_RO,    /* --block-ro[:NAME] (no value) */
-    OPT_BLOCK_SECTOR, /* --block-sector[:NAME]=512|4096 */
-    OPT_DEV_KINDS
-};
-
+/*
+ * A device option, one of those a device module declares (device.h):
+ * --KIND=VALUE (the only device of its type) or --KIND:NAME=VALUE.
+ */
+struct device_type;
 struct options_dev {
-    enum options_dev_kind kind;
+    const struct device_type *type;
+    unsigned option;   /* index into type->options */
     const char *name;  /* NULL: the application's only device of the type */
     const char *value; /* NULL for flags */
 };
@@ -53,20 +50,22 @@ enum options_result options_parse(int argc, char **argv, struct options *o,
                                   char why[OPTIONS_WHY_MAX]);
 
 /*
- * The value of device option `kind` for the manifest device `name`: given as
- * --KIND:NAME=..., or as plain --KIND=... when `only` (the application
- * declares no other device of that type).  "" for a flag; NULL if absent.
+ * The value of option `option` of device type `type` for the manifest
+ * device `name`: given as --KIND:NAME=..., or as plain --KIND=... when
+ * `only` (the application declares no other device of that type).  "" for
+ * a flag; NULL if absent.
  */
-const char *options_dev_value(const struct options *o, enum options_dev_kind kind,
+const char *options_dev_value(const struct options *o,
+                              const struct device_type *type, unsigned option,
                               const char *name, bool only);
 
 /* The option's spelling without :NAME, e.g. "--net". */
-const char *options_dev_option(enum options_dev_kind kind);
+const char *options_dev_option(const struct options_dev *d);
 
 /* "256M", "1G", "4096K", "1048576": bytes; -1 if malformed or overflowing. */
 int options_parse_size(const char *s, uint64_t *bytes);
 
-/* The text of uhvt --help. */
-extern const char options_usage[];
+/* uhvt --help, the devices' options from their modules. */
+void options_usage(FILE *f);
 
 #endif

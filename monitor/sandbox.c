@@ -86,7 +86,7 @@ void sandbox_enter(const struct vm *vm)
     allow_dev_fds(ctx, vm, SCMP_SYS(fdatasync), VM_FD_SYNC);
     /*
      * The batched calls: submit to and wait on each device's ring.  What a
-     * ring can do is fixed by its io_uring restrictions (uring.c), since
+     * ring can do is fixed by its io_uring restrictions (blk/blk_uring.c), since
      * seccomp does not see io_uring operations; io_uring_setup and
      * io_uring_register stay forbidden, so no ring is made or changed now.
      */

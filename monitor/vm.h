@@ -34,7 +34,7 @@ enum vm_fd_use {
     VM_FD_PREAD = 4,  /* pread64 (not preadv) */
     VM_FD_PWRITE = 8, /* pwrite64 (not pwritev) */
     VM_FD_SYNC = 16,  /* fdatasync */
-    VM_FD_URING = 32, /* io_uring_enter: a restricted ring (uring.c) */
+    VM_FD_URING = 32, /* io_uring_enter: a restricted ring (blk/blk_uring.c) */
 };
 #define VM_FDS_MAX (2 * UHVT_MANIFEST_MAX + 1) /* + the stats fd */
 

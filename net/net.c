@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "batch.h"
-#include "tap.h"
+#include "net_batch.h"
+#include "net_tap.h"
 #include "uhvt_abi.h"
 
 /*
@@ -82,8 +82,8 @@ int net_attach(struct vm *vm, uint32_t index, const struct options *o, bool only
                char why[OPTIONS_WHY_MAX])
 {
     const char *name = vm->img.manifest.e[index].name;
-    const char *tap = options_dev_value(o, OPT_NET, name, only);
-    const char *mac = options_dev_value(o, OPT_NET_MAC, name, only);
+    const char *tap = options_dev_value(o, &net_device, NET_OPT_TAP, name, only);
+    const char *mac = options_dev_value(o, &net_device, NET_OPT_MAC, name, only);
     if (tap == NULL || tap[0] == '\0') {
         snprintf(why, OPTIONS_WHY_MAX, "--net needs the name of a tap interface");
         return -1;
@@ -209,3 +209,31 @@ int net_read(struct vm *vm, void *arg)
     a->ret = UHVT_OK;
     return VM_CONTINUE;
 }
+
+static const struct device_option net_options[] = {
+    [NET_OPT_TAP] = {"--net", false, "=TAP", "attach NIC NAME to the existing tap TAP"},
+    [NET_OPT_MAC] = {"--net-mac", false, "=MAC", "its MAC (default: a stable local one)"},
+    {NULL, false, NULL, NULL},
+};
+
+_Static_assert(sizeof(struct uhvt_hc_net_info) <= HYPERCALL_ARG_MAX, "arg size");
+_Static_assert(sizeof(struct uhvt_hc_net_io) <= HYPERCALL_ARG_MAX, "arg size");
+_Static_assert(sizeof(struct uhvt_hc_batch) <= HYPERCALL_ARG_MAX, "arg size");
+
+static const struct device_call net_calls[] = {
+    {UHVT_HC_NET_INFO, sizeof(struct uhvt_hc_net_info), net_info},
+    {UHVT_HC_NET_WRITE, sizeof(struct uhvt_hc_net_io), net_write},
+    {UHVT_HC_NET_READ, sizeof(struct uhvt_hc_net_io), net_read},
+    {UHVT_HC_NET_WRITEV, sizeof(struct uhvt_hc_batch), net_writev},
+    {UHVT_HC_NET_READV, sizeof(struct uhvt_hc_batch), net_readv},
+    {0, 0, NULL},
+};
+
+const struct device_type net_device = {
+    .type = UHVT_DEV_NET,
+    .what = "NIC",
+    .options = net_options,
+    .attach = net_attach,
+    .calls = net_calls,
+};
+DEVICE_MODULE(net_device);

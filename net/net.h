@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "devices.h"
+#include "device.h"
 #include "options.h"
 #include "vm.h"
 
@@ -18,12 +18,16 @@ struct net_dev {
     uint8_t mac[6];  /* the guest's MAC, told to it by NET_INFO */
 };
 
+/* The NIC module (DEVICE_MODULE), and its options' indices. */
+extern const struct device_type net_device;
+enum net_option { NET_OPT_TAP, NET_OPT_MAC };
+
 /*
- * devices_attach_fn for NICs: open the tap named by --net[:NAME]=TAP, take
+ * device_attach_fn for NICs: open the tap named by --net[:NAME]=TAP, take
  * the MAC from --net-mac[:NAME]=MAC or derive one (net_mac_default), and
  * register the tap for reading and writing and for the poll hypercall.
  */
-devices_attach_fn net_attach;
+device_attach_fn net_attach;
 
 /*
  * Parse "12:34:56:78:9a:bc" (hex digits in either case) into mac.  Refuses

@@ -8,11 +8,11 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
-#include "batch.h"
+#include "net_batch.h"
 #include "blk.h"
 #include "hypercall.h"
 #include "net.h"
-#include "queue.h"
+#include "blk_queue.h"
 #include "uhvt_abi.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

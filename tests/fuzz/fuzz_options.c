@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char why[OPTIONS_WHY_MAX];
     if (options_parse(argc, argv, &o, why) == OPTIONS_RUN) {
         for (size_t i = 0; i < o.ndev; i++)
-            options_dev_value(&o, o.dev[i].kind, o.dev[i].name ? o.dev[i].name : "x",
+            options_dev_value(&o, o.dev[i].type, o.dev[i].option,
+                              o.dev[i].name ? o.dev[i].name : "x",
                               o.dev[i].name == NULL);
     }
     free(buf);

@@ -4,6 +4,10 @@ K=$B/examples/kv.hvt
 img=$tmp/blk.img
 
 # blk_wait FILE PATTERN: wait (up to 20 s) until FILE has a line matching PATTERN.
+# A monitor started in the background truncates its output file only once
+# its child runs, which under load comes after blk_wait's first look: each
+# start below empties the file first (": >FILE"), so blk_wait can never
+# match what the previous run wrote there.
 blk_wait() {
     n=0
     until grep -q "$2" "$1" 2>/dev/null || [ $n -ge 1000 ]; do
@@ -81,6 +85,7 @@ rm -f "$tmp"/d?.img
 
 # Locks: a second monitor may not open an image in use read-write.
 rm -f "$img"; truncate -s 1M "$img"
+: >"$tmp/hold.out"
 "$U" --block="$img" "$G/blk_hold.hvt" 30 >"$tmp/hold.out" 2>&1 &
 pid=$!
 if blk_wait "$tmp/hold.out" holding; then
@@ -94,6 +99,7 @@ else
 fi
 kill -TERM $pid; wait $pid
 # Readers share.
+: >"$tmp/hold.out"
 "$U" --block="$img" --block-ro "$G/blk_hold.hvt" 30 >"$tmp/hold.out" 2>&1 &
 pid=$!
 if blk_wait "$tmp/hold.out" holding; then
@@ -119,6 +125,7 @@ done
 if [ -z "$bad" ]; then pass blk-lock-restart-50; else fail blk-lock-restart-50 "run$bad"; fi
 bad=
 for i in $(seq 1 10); do
+    : >"$tmp/hold.out"
     "$U" --block="$img" "$G/blk_hold.hvt" 30 >"$tmp/hold.out" 2>&1 &
     pid=$!
     blk_wait "$tmp/hold.out" holding || bad="$bad $i(no start)"
@@ -137,6 +144,7 @@ rm -f "$tmp/hold.out"
 rm -f "$img"; truncate -s 64K "$img"
 ok=0 bad=
 for i in $(seq 1 20); do
+    : >"$tmp/flush.out"
     "$U" --block="$img" "$G/blk_flush.hvt" "$i" "durable-$i" >"$tmp/flush.out" 2>&1 &
     pid=$!
     blk_wait "$tmp/flush.out" '^flushed'
@@ -182,6 +190,7 @@ unset ASAN_OPTIONS UBSAN_OPTIONS
 rm -f "$img"; truncate -s 64K "$img"
 ok=0 bad=
 for i in $(seq 1 10); do
+    : >"$tmp/flush.out"
     "$U" --block="$img" "$G/blk_batch.hvt" flush "$i" "batched-$i" >"$tmp/flush.out" 2>&1 &
     pid=$!
     blk_wait "$tmp/flush.out" '^flushed'
@@ -234,6 +243,7 @@ if cmp -s "$tmp/out" "$tmp/kv.want"; then pass kv-list-after-torn; else fail kv-
 rm -f "$kvi"; truncate -s 4M "$kvi"
 set --
 for i in $(seq 1 1500); do set -- "$@" put "k$i" "v$i"; done
+: >"$tmp/kv.out"
 "$U" --block="$kvi" "$K" "$@" >"$tmp/kv.out" 2>&1 &
 pid=$!
 set --

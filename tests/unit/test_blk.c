@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "blk.h"
-#include "file.h"
+#include "blk_file.h"
 #include "hypercall.h"
 #include "uhvt_abi.h"
 

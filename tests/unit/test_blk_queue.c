@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include "blk.h"
-#include "file.h"
+#include "blk_file.h"
 #include "hypercall.h"
-#include "queue.h"
+#include "blk_queue.h"
 #include "uhvt_abi.h"
 
 static struct vm vm;

@@ -4,7 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "batch.h"
+#include "net_batch.h"
 #include "hypercall.h"
 #include "net.h"
 #include "uhvt_abi.h"

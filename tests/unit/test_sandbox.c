@@ -14,7 +14,7 @@
 
 #include "output.h"
 #include "sandbox.h"
-#include "uring.h"
+#include "blk_uring.h"
 
 /*
  * Go on in a child with this thread alone: the test process may have
@@ -199,9 +199,9 @@ static void enter_with_ring(void)
     cr_assert_eq(write(ring_file, "data", 4), 4);
     vm.kvm.vcpu_fd = 100;
     vm.sig_fd = 101;
-    struct uring_policy p = {.fd = ring_file, .entries = 8, .ops = ops, .nops = 2};
+    struct blk_uring_policy p = {.fd = ring_file, .entries = 8, .ops = ops, .nops = 2};
     char why[OPTIONS_WHY_MAX];
-    cr_assert_eq(uring_setup(&vm, &ring, &p, why), 0, "%s", why);
+    cr_assert_eq(blk_uring_setup(&vm, &ring, &p, why), 0, "%s", why);
     sandbox_enter(&vm);
 }
 
@@ -298,9 +298,9 @@ Test(sandbox_uring, restrictions_hold_without_seccomp, .exit_code = 7)
     static struct vm vm;
     static const uint8_t ops[] = {IORING_OP_READ};
     int fd = open("/dev/null", O_RDONLY);
-    struct uring_policy p = {.fd = fd, .entries = 4, .ops = ops, .nops = 1};
+    struct blk_uring_policy p = {.fd = fd, .entries = 4, .ops = ops, .nops = 1};
     char why[OPTIONS_WHY_MAX];
-    cr_assert_eq(uring_setup(&vm, &ring, &p, why), 0, "%s", why);
+    cr_assert_eq(blk_uring_setup(&vm, &ring, &p, why), 0, "%s", why);
     cr_assert_eq(io_uring_register(ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0),
                  -EACCES, "no register operation is allowed");
     int files[] = {fd};

@@ -1,4 +1,4 @@
-/* queue.h: a disk's batched asynchronous requests on its io_uring (BLK_SUBMIT, BLK_REAP). */
+/* blk_queue.h: a disk's batched asynchronous requests on its io_uring (BLK_SUBMIT, BLK_REAP). */
 #ifndef BLK_QUEUE_H
 #define BLK_QUEUE_H
 

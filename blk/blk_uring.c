@@ -1,11 +1,11 @@
-/* uring.c: io_uring rings for the devices, locked down before the sandbox. */
-#include "uring.h"
+/* blk_uring.c: io_uring rings for the disks, locked down before the sandbox. */
+#include "blk_uring.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-int uring_setup(struct vm *vm, struct io_uring *ring, const struct uring_policy *p,
+int blk_uring_setup(struct vm *vm, struct io_uring *ring, const struct blk_uring_policy *p,
                 char why[OPTIONS_WHY_MAX])
 {
     struct io_uring_params params = {.flags = IORING_SETUP_R_DISABLED};

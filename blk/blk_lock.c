@@ -1,5 +1,5 @@
-/* lock.c: a disk image's lock: take it, and name who holds it when it is taken. */
-#include "lock.h"
+/* blk_lock.c: a disk image's lock: take it, and name who holds it when it is taken. */
+#include "blk_lock.h"
 
 #include <ctype.h>
 #include <dirent.h>

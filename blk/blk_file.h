@@ -1,4 +1,4 @@
-/* file.h: the host file or block device behind a disk: open, lock, size. */
+/* blk_file.h: the host file or block device behind a disk: open, lock, size. */
 #ifndef BLK_FILE_H
 #define BLK_FILE_H
 

@@ -1,4 +1,4 @@
-/* lock.h: a disk image's lock: take it, and name who holds it when it is taken. */
+/* blk_lock.h: a disk image's lock: take it, and name who holds it when it is taken. */
 #ifndef BLK_LOCK_H
 #define BLK_LOCK_H
 

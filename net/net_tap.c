@@ -1,5 +1,5 @@
-/* tap.c: the host side of a NIC: an existing Linux tap interface. */
-#include "tap.h"
+/* net_tap.c: the host side of a NIC: an existing Linux tap interface. */
+#include "net_tap.h"
 
 #include <errno.h>
 #include <fcntl.h>

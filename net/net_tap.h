@@ -1,6 +1,6 @@
-/* tap.h: the host side of a NIC: an existing Linux tap interface. */
-#ifndef TAP_H
-#define TAP_H
+/* net_tap.h: the host side of a NIC: an existing Linux tap interface. */
+#ifndef NET_TAP_H
+#define NET_TAP_H
 
 #include <stdint.h>
 

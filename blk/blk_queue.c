@@ -1,5 +1,5 @@
-/* queue.c: a disk's batched asynchronous requests on its io_uring (BLK_SUBMIT, BLK_REAP). */
-#include "queue.h"
+/* blk_queue.c: a disk's batched asynchronous requests on its io_uring (BLK_SUBMIT, BLK_REAP). */
+#include "blk_queue.h"
 
 #include <errno.h>
 #include <liburing.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "uhvt_abi.h"
-#include "uring.h"
+#include "blk_uring.h"
 
 /*
  * A slot per request the guest may have outstanding, from submission until
@@ -41,14 +41,14 @@ int blk_queue_init(struct vm *vm, uint32_t index, struct blk_dev *d, int file,
         return -1;
     }
     /* A read-only disk's ring cannot write or sync, whatever is submitted. */
-    struct uring_policy p = {
+    struct blk_uring_policy p = {
         .fd = file,
         .entries = UHVT_BLK_QUEUE_MAX,
         .ops = rw_ops,
         .nops = d->read_only ? 1 : 3,
         .flags_allowed = d->read_only ? 0 : IOSQE_IO_DRAIN,
     };
-    if (uring_setup(vm, &q->ring, &p, why) < 0) {
+    if (blk_uring_setup(vm, &q->ring, &p, why) < 0) {
         free(q);
         return -1;
     }

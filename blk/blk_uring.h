@@ -1,6 +1,6 @@
-/* uring.h: io_uring rings for the devices, locked down before the sandbox. */
-#ifndef URING_H
-#define URING_H
+/* blk_uring.h: io_uring rings for the disks, locked down before the sandbox. */
+#ifndef BLK_URING_H
+#define BLK_URING_H
 
 #include <liburing.h>
 #include <stdint.h>
@@ -13,7 +13,7 @@
  * one file it registers.  io_uring operations are not system calls, so
  * seccomp never sees them: the ring itself must refuse everything else.
  */
-struct uring_policy {
+struct blk_uring_policy {
     int fd;                /* registered as fixed file 0 */
     unsigned entries;      /* submission queue size */
     const uint8_t *ops;    /* allowed opcodes */
@@ -31,7 +31,7 @@ struct uring_policy {
  * Must run before sandbox_enter.  Returns 0, or -1 with a message in `why`
  * (e.g. a kernel older than 5.10, or io_uring disabled by sysctl).
  */
-int uring_setup(struct vm *vm, struct io_uring *ring, const struct uring_policy *p,
+int blk_uring_setup(struct vm *vm, struct io_uring *ring, const struct blk_uring_policy *p,
                 char why[OPTIONS_WHY_MAX]);
 
 #endif

@@ -1,5 +1,5 @@
-/* batch.c: several frames per hypercall on a NIC (NET_WRITEV, NET_READV), in order, with plain system calls. */
-#include "batch.h"
+/* net_batch.c: several frames per hypercall on a NIC (NET_WRITEV, NET_READV), in order, with plain system calls. */
+#include "net_batch.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -8,7 +8,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "tap.h"
+#include "net_tap.h"
 #include "uhvt_abi.h"
 
 /*

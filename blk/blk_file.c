@@ -1,5 +1,5 @@
-/* file.c: the host file or block device behind a disk: open, lock, size. */
-#include "file.h"
+/* blk_file.c: the host file or block device behind a disk: open, lock, size. */
+#include "blk_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lock.h"
+#include "blk_lock.h"
 
 /*
  * Open `path` without waiting: O_NONBLOCK, so that a FIFO (which would wait

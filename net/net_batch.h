@@ -1,4 +1,4 @@
-/* batch.h: several frames per hypercall on a NIC (NET_WRITEV, NET_READV). */
+/* net_batch.h: several frames per hypercall on a NIC (NET_WRITEV, NET_READV). */
 #ifndef NET_BATCH_H
 #define NET_BATCH_H
 
