@@ -214,6 +214,12 @@ struct uhvt_hc_batch {
  * makes durable every write submitted before it that completed with
  * UHVT_OK.  After a failed flush (this or the synchronous call) every later
  * write and flush completes with UHVT_EIO.
+ *
+ * Buffers: the monitor owns a request's `data` buffer from BLK_SUBMIT until
+ * the guest has reaped the request's completion: the kernel reads or writes
+ * it at any time in between.  The guest must not touch it meanwhile, nor
+ * reuse it for another request (what it would read or leave there is then
+ * unspecified; the monitor and the disk are not harmed).
  */
 #define UHVT_BLK_QUEUE_MAX 64U /* requests in flight per disk */
 enum uhvt_blk_op {

@@ -130,6 +130,8 @@ static int blk_io(struct vm *vm, struct uhvt_hc_blk_io *a, bool write)
                   (unsigned long long)a->data, a->len);
         return UHVT_EXIT_BAD_HYPERCALL;
     }
+    if (write) /* an asynchronous flush may have failed meanwhile */
+        blk_queue_collect(d);
     if (write && d->failed) {
         a->ret = UHVT_EIO;
         return VM_CONTINUE;
@@ -162,6 +164,7 @@ int blk_flush(struct vm *vm, void *arg)
         a->ret = UHVT_OK;
         return VM_CONTINUE;
     }
+    blk_queue_collect(d);
     if (d->failed) {
         a->ret = UHVT_EIO;
         return VM_CONTINUE;

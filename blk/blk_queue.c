@@ -57,7 +57,7 @@ int blk_queue_init(struct vm *vm, uint32_t index, struct blk_dev *d, int file,
     q->nfree = UHVT_BLK_QUEUE_MAX;
     d->queue = q;
     vm->dev[index].poll_fd = q->ring.ring_fd;
-    vm->dev[index].has_input = blk_queue_ready;
+    vm->dev[index].has_input = blk_queue_has_done;
     return 0;
 }
 
@@ -92,12 +92,24 @@ static int32_t queue_status(struct blk_dev *d, const struct blk_slot *s, int res
     return UHVT_OK;
 }
 
-bool blk_queue_ready(void *state)
+bool blk_queue_has_done(void *state)
 {
-    struct blk_dev *d = state;
+    const struct blk_dev *d = state;
+    return d->queue->ndone > 0 || io_uring_cq_ready(&d->queue->ring) > 0;
+}
+
+/*
+ * CQEs come in completion order, so a flush's precedes those of the
+ * requests submitted after it, and the failed-flush latch is set before
+ * they are judged.  The ring's CQ holds twice as many entries as there are
+ * slots, so it cannot overflow between two collections.
+ */
+void blk_queue_collect(struct blk_dev *d)
+{
     struct blk_queue *q = d->queue;
     struct io_uring_cqe *cqe;
-    /* CQEs come in completion order, so a flush's precedes later requests'. */
+    if (q == NULL)
+        return;
     while (io_uring_peek_cqe(&q->ring, &cqe) == 0) {
         uint64_t s = cqe->user_data;
         int res = cqe->res;
@@ -105,7 +117,6 @@ bool blk_queue_ready(void *state)
         if (s < UHVT_BLK_QUEUE_MAX)
             queue_done(q, (uint32_t)s, queue_status(d, &q->slot[s], res));
     }
-    return q->ndone > 0;
 }
 
 /* The disk named by a batch, or NULL with a->ret set. */
@@ -140,6 +151,32 @@ static int32_t queue_check(const struct blk_dev *d, const struct uhvt_blk_req *r
     }
 }
 
+/*
+ * Hand the queued SQEs to the kernel: one io_uring_enter for the whole
+ * batch, again while the kernel takes only part of it, and only a bounded
+ * number of times when it is busy (EAGAIN, EBUSY) or interrupted.  Returns
+ * 0, or -1 with errno: the host's failure, which ends the guest.
+ */
+#define SUBMIT_TRIES 1000
+static int queue_submit(struct blk_queue *q)
+{
+    int tries = 0;
+    while (io_uring_sq_ready(&q->ring) > 0) {
+        int rc = io_uring_submit(&q->ring);
+        if (rc > 0)
+            continue;
+        if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) {
+            errno = -rc;
+            return -1;
+        }
+        if (++tries == SUBMIT_TRIES) {
+            errno = rc < 0 ? -rc : EAGAIN;
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int blk_submit(struct vm *vm, void *arg)
 {
     struct uhvt_hc_batch *a = arg;
@@ -153,6 +190,7 @@ int blk_submit(struct vm *vm, void *arg)
         return UHVT_EXIT_BAD_HYPERCALL;
     }
     struct blk_queue *q = d->queue;
+    blk_queue_collect(d); /* the failed-flush latch, current */
     if (q->nfree < a->count) {
         a->ret = UHVT_EAGAIN;
         return VM_CONTINUE;
@@ -186,8 +224,13 @@ int blk_submit(struct vm *vm, void *arg)
             queue_done(q, s, code[i]);
             continue;
         }
-        /* The SQ has room for every slot, so this cannot fail. */
+        /* The SQ has an entry for every slot: failing here is a monitor bug. */
         struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
+        if (sqe == NULL) {
+            vm_report(vm, "disk: no free io_uring submission entry with %u "
+                          "slots free", q->nfree);
+            return UHVT_EXIT_HOST;
+        }
         if (r[i].op == UHVT_BLK_OP_READ) {
             io_uring_prep_read(sqe, 0, buf[i], r[i].len, r[i].offset);
         } else if (r[i].op == UHVT_BLK_OP_WRITE) {
@@ -201,13 +244,11 @@ int blk_submit(struct vm *vm, void *arg)
         sqe->user_data = s;
         queued++;
     }
-    /* One io_uring_enter for the whole batch, retried only if interrupted. */
-    while (queued > 0 && io_uring_sq_ready(&q->ring) > 0) {
-        int rc = io_uring_submit(&q->ring);
-        if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) {
-            vm_report(vm, "disk: io_uring_enter: %s", strerror(-rc));
-            return UHVT_EXIT_SETUP;
-        }
+    if (queued > 0 && queue_submit(q) < 0) {
+        vm_report(vm, "the host could not take disk requests: io_uring_enter "
+                      "failed %d times over: %s", SUBMIT_TRIES,
+                  strerrordesc_np(errno));
+        return UHVT_EXIT_HOST;
     }
     a->done = a->count;
     return VM_CONTINUE;
@@ -227,7 +268,7 @@ int blk_reap(struct vm *vm, void *arg)
         return UHVT_EXIT_BAD_HYPERCALL;
     }
     struct blk_queue *q = d->queue;
-    blk_queue_ready(d);
+    blk_queue_collect(d);
     struct uhvt_blk_done c[UHVT_BATCH_MAX];
     uint32_t n = 0;
     while (n < a->count && q->ndone > 0) {

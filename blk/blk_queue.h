@@ -21,10 +21,17 @@ int blk_queue_init(struct vm *vm, uint32_t index, struct blk_dev *d, int file,
                    char why[OPTIONS_WHY_MAX]);
 
 /*
- * vm_dev.has_input for a disk: move the ring's completions into the
- * disk's completed list; true when that list is not empty.  Never blocks.
+ * vm_dev.has_input for a disk: whether completions wait, collected or still
+ * in the ring.  Only asks: BLK_REAP collects them.  Never blocks.
  */
-bool blk_queue_ready(void *state);
+bool blk_queue_has_done(void *state);
+
+/*
+ * Move the ring's completions into the disk's done list, judging each (and
+ * setting the failed-flush latch): before anything that reads the latch or
+ * hands out completions.  Nothing for a disk without a ring.
+ */
+void blk_queue_collect(struct blk_dev *d);
 
 /*
  * BLK_SUBMIT and BLK_REAP (hypercall_fn; see uhvt_abi.h).  Checks, the
@@ -37,7 +44,9 @@ bool blk_queue_ready(void *state);
  * read-only disk (UHVT_EROFS; a flush there is UHVT_OK at once); blk_check
  * (UHVT_EINVAL); a data buffer outside guest memory ends the guest before
  * any request of the batch is queued; a write or flush after a failed flush
- * (UHVT_EIO).  A refused request completes at once with its code.
+ * (UHVT_EIO).  A refused request completes at once with its code.  If the
+ * host's io_uring will not take the requests, the guest ends with
+ * UHVT_EXIT_HOST: the host's failure, not the guest's.
  */
 hypercall_fn blk_submit, blk_reap;
 

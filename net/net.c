@@ -12,15 +12,6 @@
 #include "net_tap.h"
 #include "uhvt_abi.h"
 
-/*
- * Every frame is read here first: a tap's read() returns at most the length
- * asked for, so only a buffer longer than any frame can be can tell a frame
- * that fit the guest's buffer from one cut to fit it.  The largest is the
- * largest MTU plus the Ethernet and VLAN headers.  The run loop is one
- * thread, so one buffer serves every NIC.
- */
-static uint8_t bounce[TAP_MTU_MAX + NET_ETH_HLEN + 4 + 1];
-
 /* What net_attach keeps beside the ABI-visible state, to refuse reuse. */
 struct net_nic {
     struct net_dev dev; /* first: vm->dev[i].state points at it */
@@ -135,77 +126,6 @@ int net_info(struct vm *vm, void *arg)
     }
     memcpy(a->mac, n->mac, sizeof(a->mac));
     a->mtu = n->mtu;
-    a->ret = UHVT_OK;
-    return VM_CONTINUE;
-}
-
-int net_write(struct vm *vm, void *arg)
-{
-    struct uhvt_hc_net_io *a = arg;
-    const struct net_dev *n = vm_dev(vm, a->handle, UHVT_DEV_NET);
-    if (n == NULL) {
-        a->ret = UHVT_ENODEV;
-        return VM_CONTINUE;
-    }
-    /* An Ethernet header at least; at most what the MTU lets through. */
-    if (a->len < NET_ETH_HLEN || a->len > n->mtu + NET_ETH_HLEN) {
-        a->ret = UHVT_EINVAL;
-        return VM_CONTINUE;
-    }
-    const void *p = mem_ptr(&vm->mem, a->data, a->len);
-    if (p == NULL) {
-        vm_report(vm, "guest NIC write outside guest memory (0x%llx, %u bytes)",
-                  (unsigned long long)a->data, a->len);
-        return UHVT_EXIT_BAD_HYPERCALL;
-    }
-    ssize_t w;
-    do
-        w = write(n->fd, p, a->len);
-    while (w < 0 && errno == EINTR);
-    /* A tap takes a whole frame or none; a refused frame is a lost frame. */
-    a->ret = w == (ssize_t)a->len ? UHVT_OK : UHVT_EIO;
-    return VM_CONTINUE;
-}
-
-int net_read(struct vm *vm, void *arg)
-{
-    struct uhvt_hc_net_io *a = arg;
-    const struct net_dev *n = vm_dev(vm, a->handle, UHVT_DEV_NET);
-    if (n == NULL) {
-        a->ret = UHVT_ENODEV;
-        return VM_CONTINUE;
-    }
-    uint32_t len = a->len;
-    a->len = 0;
-    if (len == 0) {
-        a->ret = UHVT_EINVAL;
-        return VM_CONTINUE;
-    }
-    void *p = mem_ptr(&vm->mem, a->data, len);
-    if (p == NULL) {
-        vm_report(vm, "guest NIC read outside guest memory (0x%llx, %u bytes)",
-                  (unsigned long long)a->data, len);
-        return UHVT_EXIT_BAD_HYPERCALL;
-    }
-    /* One read is one frame, whole (see bounce). */
-    ssize_t r;
-    do
-        r = read(n->fd, bounce, sizeof(bounce));
-    while (r < 0 && errno == EINTR);
-    if (r < 0) {
-        a->ret = errno == EAGAIN || errno == EWOULDBLOCK ? UHVT_EAGAIN : UHVT_EIO;
-        return VM_CONTINUE;
-    }
-    if (r == 0) {
-        a->ret = UHVT_EIO;
-        return VM_CONTINUE;
-    }
-    a->len = (uint32_t)r;
-    if ((size_t)r > len) {
-        a->ret = UHVT_EINVAL; /* dropped: the guest's buffer is untouched */
-        return VM_CONTINUE;
-    }
-    memcpy(p, bounce, (size_t)r);
     a->ret = UHVT_OK;
     return VM_CONTINUE;
 }

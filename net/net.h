@@ -44,15 +44,10 @@ int net_mac_parse(const char *s, uint8_t mac[6], char why[OPTIONS_WHY_MAX]);
 void net_mac_default(const char *tap, const char *dev, uint8_t mac[6]);
 
 /*
- * The hypercalls (hypercall_fn): NET_INFO, NET_WRITE and NET_READ, per
- * abi/uhvt_abi.h.  A handle that is not an attached NIC gets UHVT_ENODEV; a
- * frame length out of range UHVT_EINVAL; a data buffer outside guest memory
- * ends the guest (UHVT_EXIT_BAD_HYPERCALL).  Read takes one frame from the
- * tap and copies it to the guest's buffer; a frame longer than the buffer is
- * dropped with UHVT_EINVAL and its length in `len`, the buffer untouched.
+ * NET_INFO (hypercall_fn, per abi/uhvt_abi.h): the NIC's MAC and MTU; a
+ * handle that is not an attached NIC gets UHVT_ENODEV.  The frame calls
+ * are in net_batch.h.
  */
 int net_info(struct vm *vm, void *arg);
-int net_write(struct vm *vm, void *arg);
-int net_read(struct vm *vm, void *arg);
 
 #endif

@@ -117,7 +117,7 @@ net_suite() {
     check net-batch-hostile 0 'batch hostile ok: mtu 1500' "$U" --net=uhvt0 "$NB" hostile
     check net-batch-bad-array 123 'NIC frame array outside guest memory' \
         "$U" --net=uhvt0 "$NB" badarray
-    check net-batch-bad-buffer 123 'NIC read 1 outside guest memory' \
+    check net-batch-bad-buffer 123 'NIC read outside guest memory: frame 1 ' \
         "$U" --net=uhvt0 "$NB" badbuf
     check net-batch-burst-64 0 'burst: 64 replies of 64' \
         "$U" --timeout=60 --net=uhvt0 "$NB" burst 10.77.0.2 10.77.0.1 64
@@ -189,7 +189,7 @@ net_suite() {
     check net-san-bad-address 123 'NIC write outside guest memory' "$S" --net=uhvt0 "$N" badaddr
     check net-san-bad-handle 0 'enodev ok' "$S" --net=uhvt0 "$N" badhandle
     check net-san-batch-hostile 0 'batch hostile ok' "$S" --net=uhvt0 "$NB" hostile
-    check net-san-batch-bad-buffer 123 'NIC read 1 outside guest memory' "$S" --net=uhvt0 "$NB" badbuf
+    check net-san-batch-bad-buffer 123 'NIC read outside guest memory: frame 1 ' "$S" --net=uhvt0 "$NB" badbuf
     check net-san-batch-burst 0 'burst: 64 replies of 64' \
         "$S" --timeout=60 --net=uhvt0 "$NB" burst 10.77.0.2 10.77.0.1 64
     ip neigh flush dev uhvt0

