@@ -29,10 +29,17 @@ include bench/bench.mk
 DEPS := gcc make pkg-config libelf-dev liburing-dev libseccomp-dev \
 	libcriterion-dev musl-dev linux-libc-dev qemu-system-x86 \
 	linux-image-amd64 busybox-static cpio kmod iproute2 iputils-ping gnuplot-nox \
-	dpkg-dev debian-archive-keyring curl apache2-utils
+	dpkg-dev debian-archive-keyring curl apache2-utils cppcheck
 
 deps:
 	@scripts/deps $(DEPS)
+
+# Static checks, part of make test: cppcheck on the host C code.
+lint: lint-c
+lint-c:
+	cppcheck --std=c11 --enable=warning,portability,performance --inline-suppr \
+		--error-exitcode=1 -q -D_GNU_SOURCE -I abi -I monitor \
+		$(DEVICE_DIRS:%=-I %) monitor $(DEVICE_DIRS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all $(B)/bench/tcp $(B)/tests/guest/sse.hvt
@@ -51,4 +58,4 @@ install: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps demo clean install
+.PHONY: all deps demo clean install lint lint-c

@@ -269,7 +269,7 @@ int blk_reap(struct vm *vm, void *arg)
     }
     struct blk_queue *q = d->queue;
     blk_queue_collect(d);
-    struct uhvt_blk_done c[UHVT_BATCH_MAX];
+    struct uhvt_blk_done c[UHVT_BATCH_MAX] = {{0}};
     uint32_t n = 0;
     while (n < a->count && q->ndone > 0) {
         uint32_t s = q->done[q->head];

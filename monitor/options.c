@@ -60,7 +60,7 @@ void options_usage(FILE *f)
 
 int options_parse_size(const char *s, uint64_t *bytes)
 {
-    if (*s < '0' || *s > '9')
+    if (s == NULL || *s < '0' || *s > '9')
         return -1;
     char *end;
     unsigned long long v = strtoull(s, &end, 10);
