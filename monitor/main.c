@@ -91,12 +91,19 @@ int main(int argc, char **argv)
     close(fd);
     boottrace_mark("image_loaded");
 
-    vm_kvm_create(&vm.kvm, &vm.mem);
+    char step_why[WHY_MAX];
+    if (vm_kvm_create(&vm.kvm, &vm.mem, step_why) < 0)
+        errx(UHVT_EXIT_SETUP, "%s", step_why);
     boottrace_mark("vm_created");
-    uint64_t tsc_freq = cpu_setup(&vm.kvm, &vm.mem, &vm.img);
+    if (cpu_setup(&vm.kvm, &vm.mem, &vm.img, step_why) < 0)
+        errx(UHVT_EXIT_SETUP, "%s", step_why);
     boottrace_mark("cpu_ready");
+    uint64_t tsc_freq = cpu_tsc_hz(&vm.kvm, step_why);
+    if (tsc_freq == 0)
+        errx(UHVT_EXIT_SETUP, "%s", step_why);
     if (o.kvm_stats) {
-        kvmstats_open(&vm.stats, &vm.kvm);
+        if (kvmstats_open(&vm.stats, &vm.kvm, step_why) < 0)
+            errx(UHVT_EXIT_SETUP, "%s", step_why);
         vm_fd_register(&vm, vm.stats.fd, VM_FD_PREAD);
     }
     if (boot_write(&vm, o.guest_argc, o.guest_argv, tsc_freq) < 0)
