@@ -64,21 +64,13 @@ int main(int argc, char **argv)
              "%llu KiB", o.image, (unsigned long long)(need >> 10),
              (unsigned long long)(o.mem_size >> 10));
 
+    char step_why[WHY_MAX];
     /* argv must fit the boot area with the headers: refused before KVM. */
-    uint64_t boot = boot_size(&vm, o.guest_argc, o.guest_argv);
-    if (boot > BOOT_MAX) {
-        uint64_t chars = 0;
-        for (int i = 0; i < o.guest_argc; i++)
-            chars += strlen(o.guest_argv[i]) + 1;
-        errx(UHVT_EXIT_SETUP,
-             "guest arguments too long: %d strings (argv[0] too) of %llu bytes "
-             "with their NULs, and an 8-byte pointer each, need %llu bytes of "
-             "boot memory, more than its %llu",
-             o.guest_argc, (unsigned long long)chars, (unsigned long long)boot,
-             (unsigned long long)BOOT_MAX);
-    }
+    if (boot_check(&vm, o.guest_argc, o.guest_argv, step_why) < 0)
+        errx(UHVT_EXIT_SETUP, "%s", step_why);
     boottrace_mark("image_parsed");
-    devices_attach(&vm, &o);
+    if (devices_attach(&vm, &o, step_why) < 0)
+        errx(UHVT_EXIT_SETUP, "%s", step_why);
 
     int rc = mem_init(&vm.mem, o.mem_size);
     if (rc < 0) {
@@ -91,7 +83,6 @@ int main(int argc, char **argv)
     close(fd);
     boottrace_mark("image_loaded");
 
-    char step_why[WHY_MAX];
     if (vm_kvm_create(&vm.kvm, &vm.mem, step_why) < 0)
         errx(UHVT_EXIT_SETUP, "%s", step_why);
     boottrace_mark("vm_created");
@@ -106,11 +97,12 @@ int main(int argc, char **argv)
             errx(UHVT_EXIT_SETUP, "%s", step_why);
         vm_fd_register(&vm, vm.stats.fd, VM_FD_PREAD);
     }
-    if (boot_write(&vm, o.guest_argc, o.guest_argv, tsc_freq) < 0)
-        errx(UHVT_EXIT_SETUP, "boot information does not fit guest memory");
+    if (boot_write(&vm, o.guest_argc, o.guest_argv, tsc_freq, step_why) < 0)
+        errx(UHVT_EXIT_SETUP, "%s", step_why);
     output_setup();
     vm_signals_setup(&vm, o.timeout);
-    sandbox_enter(&vm);
+    if (sandbox_enter(&vm, step_why) < 0)
+        errx(UHVT_EXIT_SETUP, "%s", step_why);
     boottrace_mark("sandboxed");
     int status = vcpu_run(&vm);
     boottrace_mark("exit");
