@@ -14,6 +14,7 @@
 #include "options.h"
 #include "output.h"
 #include "sandbox.h"
+#include "signals.h"
 #include "uhvt_abi.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -100,7 +101,8 @@ int main(int argc, char **argv)
     if (boot_write(&vm, o.guest_argc, o.guest_argv, tsc_freq, step_why) < 0)
         errx(UHVT_EXIT_SETUP, "%s", step_why);
     output_setup();
-    vm_signals_setup(&vm, o.timeout);
+    if (signals_setup(&vm, o.timeout, step_why) < 0)
+        errx(UHVT_EXIT_SETUP, "%s", step_why);
     if (sandbox_enter(&vm, step_why) < 0)
         errx(UHVT_EXIT_SETUP, "%s", step_why);
     boottrace_mark("sandboxed");

@@ -77,7 +77,7 @@ int sandbox_enter(const struct vm *vm, char why[WHY_MAX])
     for (int s = OUTPUT_CONSOLE; s <= OUTPUT_REPORT; s++)
         if (output_fd(s) > STDERR_FILENO)
             allow(&r, SCMP_SYS(write), 1, FD(output_fd(s)), ANY);
-    /* vm_signal_take: which ending signal arrived. */
+    /* signals_take: which ending signal arrived. */
     allow(&r, SCMP_SYS(read), 1, FD(vm->sig_fd), ANY);
     /*
      * hc_poll: wait for device input, a signal, or the timeout; output_write:
