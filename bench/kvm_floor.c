@@ -24,8 +24,9 @@ int main(int argc, char **argv)
     };
     memcpy(mem_ptr(&m, LAYOUT_IMAGE_MIN, sizeof(code)), code, sizeof(code));
     struct vm_kvm k;
-    vm_kvm_create(&k, &m);
-    cpu_setup(&k, &m, &img);
+    char why[WHY_MAX];
+    if (vm_kvm_create(&k, &m, why) < 0 || cpu_setup(&k, &m, &img, why) < 0)
+        errx(1, "%s", why);
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
     for (int i = 0; i < n; i++)

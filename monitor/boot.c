@@ -1,7 +1,7 @@
 /* boot.c: the boot info the guest finds in rdi: memory, clock, entropy, argv. */
 #include "boot.h"
 
-#include <err.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -10,7 +10,8 @@
 
 /*
  * Place `len` bytes at *next, aligned to `align` (a power of two): their
- * guest-physical address.  Only counts; boot_write checks the total first.
+ * guest-physical address.  Only counts; boot_write checks the total first
+ * (boot_check).
  */
 static uint64_t boot_place(uint64_t *next, uint64_t len, uint64_t align)
 {
@@ -31,10 +32,25 @@ uint64_t boot_size(const struct vm *vm, int argc, char *const argv[])
     return next - LAYOUT_BOOT;
 }
 
-int boot_write(const struct vm *vm, int argc, char *const argv[],
-               uint64_t tsc_freq)
+int boot_check(const struct vm *vm, int argc, char *const argv[], char why[WHY_MAX])
 {
-    if (boot_size(vm, argc, argv) > BOOT_MAX)
+    uint64_t need = boot_size(vm, argc, argv);
+    if (need <= BOOT_MAX)
+        return 0;
+    uint64_t chars = 0;
+    for (int i = 0; i < argc; i++)
+        chars += strlen(argv[i]) + 1;
+    return why_fail(why, "guest arguments too long: %d strings (argv[0] too) of "
+                         "%llu bytes with their NULs, and an 8-byte pointer each, "
+                         "need %llu bytes of boot memory, more than its %llu",
+                    argc, (unsigned long long)chars, (unsigned long long)need,
+                    (unsigned long long)BOOT_MAX);
+}
+
+int boot_write(const struct vm *vm, int argc, char *const argv[], uint64_t tsc_hz,
+               char why[WHY_MAX])
+{
+    if (boot_check(vm, argc, argv, why) < 0)
         return -1;
     uint64_t next = LAYOUT_BOOT;
     uint64_t bi_gpa = boot_place(&next, sizeof(struct uhvt_boot_info), 8);
@@ -45,7 +61,7 @@ int boot_write(const struct vm *vm, int argc, char *const argv[],
     void *ph = mem_ptr(&vm->mem, ph_gpa, ph_len);
     uhvt_gpa_t *gargv = mem_ptr(&vm->mem, argv_gpa, ((uint64_t)argc + 1) * 8);
     if (bi == NULL || ph == NULL || gargv == NULL)
-        return -1;
+        return why_fail(why, "boot information does not fit guest memory");
 
     memcpy(ph, vm->img.phdr, ph_len);
     for (int i = 0; i < argc; i++) {
@@ -53,7 +69,7 @@ int boot_write(const struct vm *vm, int argc, char *const argv[],
         gargv[i] = boot_place(&next, len, 1);
         char *s = mem_ptr(&vm->mem, gargv[i], len);
         if (s == NULL)
-            return -1;
+            return why_fail(why, "boot information does not fit guest memory");
         memcpy(s, argv[i], len);
     }
     gargv[argc] = 0;
@@ -62,7 +78,7 @@ int boot_write(const struct vm *vm, int argc, char *const argv[],
         .flags = vm->kvm.kind == VM_KVM_PVM ? UHVT_BOOT_PVM : 0,
         .mem_size = vm->mem.size,
         .kernel_end = vm->img.end,
-        .tsc_freq = tsc_freq,
+        .tsc_freq = tsc_hz,
         .argc = (uint64_t)argc,
         .argv = argv_gpa,
         .phdr = ph_gpa,
@@ -70,6 +86,6 @@ int boot_write(const struct vm *vm, int argc, char *const argv[],
         .phent = sizeof(Elf64_Phdr),
     };
     if (getrandom(bi->random, sizeof(bi->random), 0) != sizeof(bi->random))
-        err(UHVT_EXIT_SETUP, "getrandom");
+        return why_fail(why, "getrandom: %s", strerror(errno));
     return 0;
 }

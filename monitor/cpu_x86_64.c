@@ -1,7 +1,6 @@
 /* cpu_x86_64.c: long-mode entry state: page tables, GDT, control registers, CPUID. */
 #include "cpu_x86_64.h"
 
-#include <err.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -140,20 +139,26 @@ static void write_gdt(const struct mem *m)
 }
 _Static_assert(UHVT_SEL_USER_CS / 8 < GDT_ENTRIES, "GDT size");
 
-/* The host's CPUID as KVM supports it, minus virtualization extensions. */
-static uint64_t set_cpuid(const struct vm_kvm *k)
+/*
+ * The host's CPUID as KVM supports it, minus virtualization extensions.
+ * *xcr0: what the guest may enable in XCR0; 0 without XSAVE.
+ */
+static int set_cpuid(const struct vm_kvm *k, uint64_t *xcr0, char why[WHY_MAX])
 {
     struct kvm_cpuid2 *c = NULL;
     for (uint32_t n = 64;; n *= 2) {
         free(c);
         c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
         if (c == NULL)
-            err(UHVT_EXIT_SETUP, "calloc");
+            return why_fail(why, "CPUID entries: %s", strerror(errno));
         c->nent = n;
         if (ioctl(k->sys_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
             break;
-        if (errno != E2BIG || n >= 4096)
-            err(UHVT_EXIT_SETUP, "KVM_GET_SUPPORTED_CPUID");
+        if (errno != E2BIG || n >= 4096) {
+            int e = errno;
+            free(c);
+            return why_fail(why, "KVM_GET_SUPPORTED_CPUID: %s", strerror(e));
+        }
     }
     bool xsave = false;
     uint64_t xcr0_supported = 0;
@@ -169,15 +174,18 @@ static uint64_t set_cpuid(const struct vm_kvm *k)
             xcr0_supported = (uint64_t)e->edx << 32 | e->eax;
         }
     }
-    if (ioctl(k->vcpu_fd, KVM_SET_CPUID2, c) < 0)
-        err(UHVT_EXIT_SETUP, "KVM_SET_CPUID2");
+    int rc = ioctl(k->vcpu_fd, KVM_SET_CPUID2, c);
+    int e = errno;
     free(c);
+    if (rc < 0)
+        return why_fail(why, "KVM_SET_CPUID2: %s", strerror(e));
+    *xcr0 = 0;
     if (!xsave)
         return 0;
-    uint64_t xcr0 = xcr0_supported & XCR0_X87_SSE_AVX;
-    if ((xcr0_supported & XCR0_AVX512) == XCR0_AVX512 && (xcr0 & 0x4))
-        xcr0 |= XCR0_AVX512;
-    return xcr0;
+    *xcr0 = xcr0_supported & XCR0_X87_SSE_AVX;
+    if ((xcr0_supported & XCR0_AVX512) == XCR0_AVX512 && (*xcr0 & 0x4))
+        *xcr0 |= XCR0_AVX512;
+    return 0;
 }
 
 /* Ring 0 on hardware KVM; PVM runs guests only on its user selectors. */
@@ -212,38 +220,41 @@ static void set_segments(struct kvm_sregs *s, bool pvm)
  * SSE: switch it to native execution, and check that the switch held, for a
  * guest left emulated would die at its first vector instruction.
  */
-static void set_pvm_native(const struct vm_kvm *k)
+static int set_pvm_native(const struct vm_kvm *k, char why[WHY_MAX])
 {
     struct {
         struct kvm_msrs h;
         struct kvm_msr_entry e;
     } msr = {{.nmsrs = 1}, {.index = MSR_PVM_MODE, .data = PVM_MODE_NATIVE}};
     if (ioctl(k->vcpu_fd, KVM_SET_MSRS, &msr) != 1)
-        errx(UHVT_EXIT_SETUP, "the host's KVM is PVM, but it refused native "
-                              "mode (MSR 0x%llx): uhvt does not run guests "
-                              "in PVM's emulator", MSR_PVM_MODE);
+        return why_fail(why, "the host's KVM is PVM, but it refused native "
+                             "mode (MSR 0x%llx): uhvt does not run guests "
+                             "in PVM's emulator", MSR_PVM_MODE);
     msr.e.data = 0;
     if (ioctl(k->vcpu_fd, KVM_GET_MSRS, &msr) != 1 ||
         !(msr.e.data & PVM_MODE_NATIVE))
-        errx(UHVT_EXIT_SETUP, "the host's KVM is PVM, but native mode did not "
-                              "hold (MSR 0x%llx reads 0x%llx): uhvt does not "
-                              "run guests in PVM's emulator", MSR_PVM_MODE,
-             (unsigned long long)msr.e.data);
+        return why_fail(why, "the host's KVM is PVM, but native mode did not "
+                             "hold (MSR 0x%llx reads 0x%llx): uhvt does not "
+                             "run guests in PVM's emulator", MSR_PVM_MODE,
+                        (unsigned long long)msr.e.data);
+    return 0;
 }
 
-uint64_t cpu_setup(const struct vm_kvm *k, const struct mem *m,
-                   const struct elf_image *img)
+int cpu_setup(const struct vm_kvm *k, const struct mem *m,
+              const struct elf_image *img, char why[WHY_MAX])
 {
     bool pvm = k->kind == VM_KVM_PVM;
     uint64_t cr3 = cpu_page_tables(m, img);
     if (cr3 == 0)
-        errx(UHVT_EXIT_SETUP, "page tables do not fit below 1 MiB");
+        return why_fail(why, "page tables do not fit below 1 MiB");
     write_gdt(m);
-    uint64_t xcr0 = set_cpuid(k);
+    uint64_t xcr0 = 0;
+    if (set_cpuid(k, &xcr0, why) < 0)
+        return -1;
 
     struct kvm_sregs s;
     if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &s) < 0)
-        err(UHVT_EXIT_SETUP, "KVM_GET_SREGS");
+        return why_fail(why, "KVM_GET_SREGS: %s", strerror(errno));
     set_segments(&s, pvm);
     s.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
     s.cr3 = cr3;
@@ -257,24 +268,31 @@ uint64_t cpu_setup(const struct vm_kvm *k, const struct mem *m,
                       (xcr0 ? CR4_OSXSAVE : 0);
     s.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
     if (ioctl(k->vcpu_fd, KVM_SET_SREGS, &s) < 0)
-        err(UHVT_EXIT_SETUP, "KVM_SET_SREGS");
-    if (pvm)
-        set_pvm_native(k);
+        return why_fail(why, "KVM_SET_SREGS: %s", strerror(errno));
+    if (pvm && set_pvm_native(k, why) < 0)
+        return -1;
 
     if (xcr0 && !pvm) {
         struct kvm_xcrs x = {.nr_xcrs = 1, .xcrs = {{.xcr = 0, .value = xcr0}}};
         if (ioctl(k->vcpu_fd, KVM_SET_XCRS, &x) < 0)
-            err(UHVT_EXIT_SETUP, "KVM_SET_XCRS");
+            return why_fail(why, "KVM_SET_XCRS: %s", strerror(errno));
     }
 
     struct kvm_regs r = {
         .rip = img->entry, .rsp = m->size, .rdi = LAYOUT_BOOT, .rflags = 0x2,
     };
     if (ioctl(k->vcpu_fd, KVM_SET_REGS, &r) < 0)
-        err(UHVT_EXIT_SETUP, "KVM_SET_REGS");
+        return why_fail(why, "KVM_SET_REGS: %s", strerror(errno));
+    return 0;
+}
 
+uint64_t cpu_tsc_hz(const struct vm_kvm *k, char why[WHY_MAX])
+{
     int khz = ioctl(k->vcpu_fd, KVM_GET_TSC_KHZ, 0);
-    if (khz <= 0)
-        err(UHVT_EXIT_SETUP, "KVM_GET_TSC_KHZ");
+    if (khz <= 0) {
+        why_fail(why, "KVM_GET_TSC_KHZ: %s",
+                 khz < 0 ? strerror(errno) : "reports 0 kHz");
+        return 0;
+    }
     return (uint64_t)khz * 1000;
 }

@@ -8,6 +8,7 @@
 #include "elf.h"
 #include "kvm.h"
 #include "mem.h"
+#include "why.h"
 
 #define PTE_P 0x1ULL
 #define PTE_W 0x2ULL
@@ -42,10 +43,15 @@ bool cpu_in_stack_guard(const struct mem *m, uint64_t addr);
  * where available), the hypervisor CPUID view minus VMX/SVM, rdi pointing to
  * the boot info and rsp at the top of memory: in ring 0 on hardware KVM; on
  * PVM at CPL 3 on the user selectors with native execution switched on and
- * checked.  Returns the TSC frequency in Hz.  Exits with UHVT_EXIT_SETUP on
- * failure.
+ * checked.  Returns 0, or -1 with a reason in `why`.
  */
-uint64_t cpu_setup(const struct vm_kvm *k, const struct mem *m,
-                   const struct elf_image *img);
+int cpu_setup(const struct vm_kvm *k, const struct mem *m,
+              const struct elf_image *img, char why[WHY_MAX]);
+
+/*
+ * The vCPU's TSC frequency in Hz, as KVM runs it, for the guest's clock;
+ * 0 with a reason in `why` if KVM cannot tell.
+ */
+uint64_t cpu_tsc_hz(const struct vm_kvm *k, char why[WHY_MAX]);
 
 #endif

@@ -5,13 +5,14 @@
 #include "device.h"
 #include "options.h"
 #include "vm.h"
+#include "why.h"
 
 /*
  * Refuse, before boot, a device option for a device the application does
  * not declare (or of the wrong type), a shorthand where it declares more
  * than one of the type, and a declared device left unattached; then attach
- * every declared device.  Exits with UHVT_EXIT_SETUP and a message.
+ * every declared device.  Returns 0, or -1 with a reason in `why`.
  */
-void devices_attach(struct vm *vm, const struct options *o);
+int devices_attach(struct vm *vm, const struct options *o, char why[WHY_MAX]);
 
 #endif

@@ -2,7 +2,6 @@
 #include "kvm.h"
 
 #include <cpuid.h>
-#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,8 +9,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-#include "uhvt_abi.h"
 
 static const struct {
     int cap;
@@ -81,30 +78,30 @@ void vm_kvm_describe(char *buf, size_t len)
     close(sys);
 }
 
-void vm_kvm_create(struct vm_kvm *k, const struct mem *m)
+int vm_kvm_create(struct vm_kvm *k, const struct mem *m, char why[WHY_MAX])
 {
     k->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (k->sys_fd < 0) {
         if (errno == ENOENT)
-            errx(UHVT_EXIT_SETUP, "/dev/kvm does not exist: load kvm-intel or "
-                                  "kvm-amd, or enable virtualization");
+            return why_fail(why, "/dev/kvm does not exist: load kvm-intel or "
+                                 "kvm-amd, or enable virtualization");
         if (errno == EACCES)
-            errx(UHVT_EXIT_SETUP, "/dev/kvm: permission denied: add yourself "
-                                  "to its group (usually 'kvm')");
-        err(UHVT_EXIT_SETUP, "/dev/kvm");
+            return why_fail(why, "/dev/kvm: permission denied: add yourself "
+                                 "to its group (usually 'kvm')");
+        return why_fail(why, "/dev/kvm: %s", strerror(errno));
     }
     int version = ioctl(k->sys_fd, KVM_GET_API_VERSION, 0);
     if (version != KVM_API_VERSION)
-        errx(UHVT_EXIT_SETUP, "KVM API version %d, need %d", version,
-             KVM_API_VERSION);
+        return why_fail(why, "KVM API version %d, need %d", version,
+                        KVM_API_VERSION);
     for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++)
         if (ioctl(k->sys_fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0)
-            errx(UHVT_EXIT_SETUP, "this kernel's KVM lacks %s",
-                 required_caps[i].name);
+            return why_fail(why, "this kernel's KVM lacks %s",
+                            required_caps[i].name);
 
     k->vm_fd = ioctl(k->sys_fd, KVM_CREATE_VM, 0);
     if (k->vm_fd < 0)
-        err(UHVT_EXIT_SETUP, "KVM_CREATE_VM");
+        return why_fail(why, "KVM_CREATE_VM: %s", strerror(errno));
     struct kvm_userspace_memory_region region = {
         .slot = 0,
         .guest_phys_addr = 0,
@@ -112,18 +109,19 @@ void vm_kvm_create(struct vm_kvm *k, const struct mem *m)
         .userspace_addr = (uint64_t)(uintptr_t)m->base,
     };
     if (ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-        err(UHVT_EXIT_SETUP, "KVM_SET_USER_MEMORY_REGION");
+        return why_fail(why, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 
     k->vcpu_fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, 0);
     if (k->vcpu_fd < 0)
-        err(UHVT_EXIT_SETUP, "KVM_CREATE_VCPU");
+        return why_fail(why, "KVM_CREATE_VCPU: %s", strerror(errno));
     k->kind = kind_of(k->vcpu_fd);
     int size = ioctl(k->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (size < (int)sizeof(struct kvm_run))
-        errx(UHVT_EXIT_SETUP, "KVM_GET_VCPU_MMAP_SIZE returned %d", size);
+        return why_fail(why, "KVM_GET_VCPU_MMAP_SIZE returned %d", size);
     k->run_size = (size_t)size;
     k->run = mmap(NULL, k->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
                   k->vcpu_fd, 0);
     if (k->run == MAP_FAILED)
-        err(UHVT_EXIT_SETUP, "mmap kvm_run");
+        return why_fail(why, "mmap kvm_run: %s", strerror(errno));
+    return 0;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "mem.h"
+#include "why.h"
 
 /*
  * The kinds of KVM uhvt runs on.  Hardware KVM (VMX or SVM) runs the guest in
@@ -28,10 +29,10 @@ struct vm_kvm {
 
 /*
  * Open /dev/kvm, check API version 12 and the capabilities uhvt relies on,
- * create the VM with `m` as its only memory slot, and one vCPU.  Exits with
- * UHVT_EXIT_SETUP and a message telling the user what to do on failure.
+ * create the VM with `m` as its only memory slot, and one vCPU.  Returns 0,
+ * or -1 with a reason in `why` that tells the user what to do.
  */
-void vm_kvm_create(struct vm_kvm *k, const struct mem *m);
+int vm_kvm_create(struct vm_kvm *k, const struct mem *m, char why[WHY_MAX]);
 
 /*
  * What kind of KVM this host offers, in words ("PVM", "hardware (AMD SVM)"),

@@ -1,13 +1,11 @@
 /* kvmstats.c: the vCPU's counters from KVM's binary statistics, for --kvm-stats. */
 #include "kvmstats.h"
 
-#include <err.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-
-#include "uhvt_abi.h"
 
 /* In this order when present; KVM versions differ in what they keep. */
 static const char *const wanted[KVMSTATS_MAX] = {
@@ -18,18 +16,21 @@ static const char *const wanted[KVMSTATS_MAX] = {
 /* The stats name size is KVM's choice: read a descriptor into this much. */
 #define DESC_MAX 512
 
-static void find(struct kvmstats *st, const struct kvm_stats_header *h)
+static int find(struct kvmstats *st, const struct kvm_stats_header *h,
+                char why[WHY_MAX])
 {
     size_t desc_size = sizeof(struct kvm_stats_desc) + h->name_size;
     _Alignas(struct kvm_stats_desc) char buf[DESC_MAX];
     const struct kvm_stats_desc *d = (const void *)buf;
     if (desc_size > sizeof(buf) || h->name_size == 0)
-        errx(UHVT_EXIT_SETUP, "KVM statistics: descriptor of %zu bytes", desc_size);
+        return why_fail(why, "--kvm-stats: KVM statistics: descriptor of %zu bytes",
+                        desc_size);
     for (size_t w = 0; w < KVMSTATS_MAX && wanted[w]; w++) {
         for (uint32_t i = 0; i < h->num_desc; i++) {
             off_t at = (off_t)h->desc_offset + (off_t)i * (off_t)desc_size;
             if (pread(st->fd, buf, desc_size, at) != (ssize_t)desc_size)
-                err(UHVT_EXIT_SETUP, "KVM statistics");
+                return why_fail(why, "--kvm-stats: KVM statistics: %s",
+                                strerror(errno));
             buf[desc_size - 1] = '\0';
             /* Plain 64-bit counters only. */
             if (strcmp(d->name, wanted[w]) != 0 || d->size != 1 ||
@@ -41,18 +42,20 @@ static void find(struct kvmstats *st, const struct kvm_stats_header *h)
             break;
         }
     }
+    return 0;
 }
 
-void kvmstats_open(struct kvmstats *st, const struct vm_kvm *k)
+int kvmstats_open(struct kvmstats *st, const struct vm_kvm *k, char why[WHY_MAX])
 {
     st->n = 0;
     st->fd = ioctl(k->vcpu_fd, KVM_GET_STATS_FD, NULL);
     if (st->fd < 0)
-        err(UHVT_EXIT_SETUP, "--kvm-stats: KVM_GET_STATS_FD");
+        return why_fail(why, "--kvm-stats: KVM_GET_STATS_FD: %s", strerror(errno));
     struct kvm_stats_header h;
     if (pread(st->fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
-        err(UHVT_EXIT_SETUP, "--kvm-stats: KVM statistics header");
-    find(st, &h);
+        return why_fail(why, "--kvm-stats: KVM statistics header: %s",
+                        strerror(errno));
+    return find(st, &h, why);
 }
 
 size_t kvmstats_format(const struct kvmstats *st, const struct vm_kvm *k,

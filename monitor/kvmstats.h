@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "kvm.h"
+#include "why.h"
 
 #define KVMSTATS_MAX 8
 
@@ -22,10 +23,10 @@ struct kvmstats {
  * Open the vCPU's stats fd and find the counters worth showing (exits by
  * kind, and instructions KVM emulated: a guest running natively has few).
  * Reads everything it needs to know now, so that kvmstats_print needs only
- * pread64 on the fd (the sandbox allows that much).  Exits with
- * UHVT_EXIT_SETUP when KVM has no binary statistics.
+ * pread64 on the fd (the sandbox allows that much).  Returns 0, or -1 with
+ * a reason in `why` when KVM has no binary statistics.
  */
-void kvmstats_open(struct kvmstats *st, const struct vm_kvm *k);
+int kvmstats_open(struct kvmstats *st, const struct vm_kvm *k, char why[WHY_MAX]);
 
 /*
  * One line into buf (len at least 2; NUL-terminated, cut to fit): "uhvt: kvm-stats (KIND):

@@ -1,9 +1,7 @@
-/* main.c: uhvt: options, then the fixed order: load, boot info, signals, run. */
-#include <err.h>
-#include <fcntl.h>
+/* main.c: uhvt: options, then the fixed order from the image to the run and its report. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,18 +12,134 @@
 #include "options.h"
 #include "output.h"
 #include "sandbox.h"
+#include "signals.h"
 #include "uhvt_abi.h"
 #include "vcpu.h"
 #include "vm.h"
+#include "why.h"
 
 #ifndef UHVT_VERSION
 #define UHVT_VERSION "0.1"
 #endif
 
+/*
+ * The steps below that are main's own return 0, or -1 with a reason in
+ * `why`, as the modules' do (why.h).
+ */
+
+/*
+ * Open and validate the image, and refuse it unless it fits --mem with its
+ * stack and its argv fits the boot area: before anything is mapped or KVM
+ * is opened.  Returns the image's fd.
+ */
+static int image_open(struct vm *vm, const struct options *o, char why[WHY_MAX])
+{
+    /* O_NONBLOCK: a FIFO must be refused (elf_parse), not wait for a writer. */
+    int fd = open(o->image, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return why_fail(why, "%s: %s", o->image, strerror(errno));
+    char elf_why[ELF_WHY_MAX];
+    if (elf_parse(fd, &vm->img, elf_why) < 0)
+        return why_fail(why, "%s: %s", o->image, elf_why);
+    /* The image, a guard page and the stack must all fit. */
+    uint64_t need = vm->img.end + UHVT_PAGE_SIZE + UHVT_STACK_SIZE;
+    if (need > o->mem_size)
+        return why_fail(why, "%s: needs %llu KiB of guest memory with its stack; "
+                             "--mem is %llu KiB", o->image,
+                        (unsigned long long)(need >> 10),
+                        (unsigned long long)(o->mem_size >> 10));
+    if (boot_check(vm, o->guest_argc, o->guest_argv, why) < 0)
+        return -1;
+    return fd;
+}
+
+/* Guest RAM, --mem bytes of it. */
+static int memory_map(struct vm *vm, const struct options *o, char why[WHY_MAX])
+{
+    int rc = mem_init(&vm->mem, o->mem_size);
+    if (rc < 0)
+        return why_fail(why, "guest memory (%llu MiB): %s",
+                        (unsigned long long)(o->mem_size >> 20), strerror(-rc));
+    return 0;
+}
+
+/* Read the image's segments into guest memory; its fd is closed then. */
+static int image_load(struct vm *vm, const struct options *o, int fd,
+                      char why[WHY_MAX])
+{
+    char elf_why[ELF_WHY_MAX];
+    if (elf_load(fd, &vm->img, &vm->mem, elf_why) < 0)
+        return why_fail(why, "%s: %s", o->image, elf_why);
+    close(fd);
+    return 0;
+}
+
+/* --kvm-stats: the vCPU's statistics fd, read after the run. */
+static int stats_open(struct vm *vm, const struct options *o, char why[WHY_MAX])
+{
+    if (!o->kvm_stats)
+        return 0;
+    if (kvmstats_open(&vm->stats, &vm->kvm, why) < 0)
+        return -1;
+    vm_fd_register(vm, vm->stats.fd, VM_FD_PREAD);
+    return 0;
+}
+
+/* The boot info, with the frequency the guest's TSC runs at. */
+static int boot_info(struct vm *vm, const struct options *o, char why[WHY_MAX])
+{
+    uint64_t tsc_hz = cpu_tsc_hz(&vm->kvm, why);
+    if (tsc_hz == 0)
+        return -1;
+    return boot_write(vm, o->guest_argc, o->guest_argv, tsc_hz, why);
+}
+
+/*
+ * Everything before the first guest instruction, in the fixed order: nothing
+ * guest-controlled is touched before the image is validated, nothing is set
+ * up once the sandbox is on.  Returns 0, or -1 with a reason in `why`, after
+ * which main exits at once: what the failed setup opened stays open until
+ * then.  The boot trace marks the end of each phase.
+ */
+static int setup(struct vm *vm, const struct options *o, char why[WHY_MAX])
+{
+    int fd = image_open(vm, o, why);
+    if (fd < 0)
+        return -1;
+    boottrace_mark("image_parsed");
+    if (devices_attach(vm, o, why) < 0 || memory_map(vm, o, why) < 0 ||
+        image_load(vm, o, fd, why) < 0)
+        return -1;
+    boottrace_mark("image_loaded");
+    if (vm_kvm_create(&vm->kvm, &vm->mem, why) < 0)
+        return -1;
+    boottrace_mark("vm_created");
+    if (cpu_setup(&vm->kvm, &vm->mem, &vm->img, why) < 0)
+        return -1;
+    boottrace_mark("cpu_ready");
+    if (stats_open(vm, o, why) < 0 || boot_info(vm, o, why) < 0)
+        return -1;
+    output_setup();
+    if (signals_setup(vm, o->timeout, why) < 0 || sandbox_enter(vm, why) < 0)
+        return -1;
+    boottrace_mark("sandboxed");
+    return 0;
+}
+
+/* After the run, on stderr: --kvm-stats' counters, --boot-trace's phases. */
+static void report(const struct vm *vm)
+{
+    if (vm->stats.fd >= 0) {
+        char line[512];
+        vm_print(vm, line, kvmstats_format(&vm->stats, &vm->kvm, line, sizeof(line)));
+    }
+    boottrace_print();
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
-    char why[ELF_WHY_MAX > OPTIONS_WHY_MAX ? ELF_WHY_MAX : OPTIONS_WHY_MAX];
+    char why[WHY_MAX];
     switch (options_parse(argc, argv, &o, why)) {
     case OPTIONS_HELP:
         options_usage(stdout);
@@ -46,71 +160,14 @@ int main(int argc, char **argv)
 
     boottrace_on = o.boot_trace;
     boottrace_mark("main");
-    static struct vm vm;
+    static struct vm vm = {.sig_fd = -1, .stats.fd = -1};
     vm.quiet = o.quiet;
-    vm.sig_fd = -1;
-    vm.stats.fd = -1;
-    /* O_NONBLOCK: a FIFO must be refused (elf_parse), not wait for a writer. */
-    int fd = open(o.image, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0)
-        err(UHVT_EXIT_SETUP, "%s", o.image);
-    if (elf_parse(fd, &vm.img, why) < 0)
-        errx(UHVT_EXIT_SETUP, "%s: %s", o.image, why);
-    /* The image, a guard page and the stack must all fit. */
-    uint64_t need = vm.img.end + UHVT_PAGE_SIZE + UHVT_STACK_SIZE;
-    if (need > o.mem_size)
-        errx(UHVT_EXIT_SETUP,
-             "%s: needs %llu KiB of guest memory with its stack; --mem is "
-             "%llu KiB", o.image, (unsigned long long)(need >> 10),
-             (unsigned long long)(o.mem_size >> 10));
-
-    /* argv must fit the boot area with the headers: refused before KVM. */
-    uint64_t boot = boot_size(&vm, o.guest_argc, o.guest_argv);
-    if (boot > BOOT_MAX) {
-        uint64_t chars = 0;
-        for (int i = 0; i < o.guest_argc; i++)
-            chars += strlen(o.guest_argv[i]) + 1;
-        errx(UHVT_EXIT_SETUP,
-             "guest arguments too long: %d strings (argv[0] too) of %llu bytes "
-             "with their NULs, and an 8-byte pointer each, need %llu bytes of "
-             "boot memory, more than its %llu",
-             o.guest_argc, (unsigned long long)chars, (unsigned long long)boot,
-             (unsigned long long)BOOT_MAX);
+    if (setup(&vm, &o, why) < 0) {
+        fprintf(stderr, "uhvt: %s\n", why);
+        return UHVT_EXIT_SETUP;
     }
-    boottrace_mark("image_parsed");
-    devices_attach(&vm, &o);
-
-    int rc = mem_init(&vm.mem, o.mem_size);
-    if (rc < 0) {
-        errno = -rc;
-        err(UHVT_EXIT_SETUP, "guest memory (%llu MiB)",
-            (unsigned long long)(o.mem_size >> 20));
-    }
-    if (elf_load(fd, &vm.img, &vm.mem, why) < 0)
-        errx(UHVT_EXIT_SETUP, "%s: %s", o.image, why);
-    close(fd);
-    boottrace_mark("image_loaded");
-
-    vm_kvm_create(&vm.kvm, &vm.mem);
-    boottrace_mark("vm_created");
-    uint64_t tsc_freq = cpu_setup(&vm.kvm, &vm.mem, &vm.img);
-    boottrace_mark("cpu_ready");
-    if (o.kvm_stats) {
-        kvmstats_open(&vm.stats, &vm.kvm);
-        vm_fd_register(&vm, vm.stats.fd, VM_FD_PREAD);
-    }
-    if (boot_write(&vm, o.guest_argc, o.guest_argv, tsc_freq) < 0)
-        errx(UHVT_EXIT_SETUP, "boot information does not fit guest memory");
-    output_setup();
-    vm_signals_setup(&vm, o.timeout);
-    sandbox_enter(&vm);
-    boottrace_mark("sandboxed");
     int status = vcpu_run(&vm);
     boottrace_mark("exit");
-    if (vm.stats.fd >= 0) {
-        char line[512];
-        vm_print(&vm, line, kvmstats_format(&vm.stats, &vm.kvm, line, sizeof(line)));
-    }
-    boottrace_print();
+    report(&vm);
     return status;
 }

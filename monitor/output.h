@@ -31,7 +31,7 @@ int output_fd(enum output_stream s);
  * Write `len` bytes of `buf` to `s` without ever blocking in write: wait
  * for room with one ppoll on the stream and `sig_fd` (the signalfd of the
  * ending signals; -1 for none).  Stops early, leaving the signal pending
- * for vm_signal_take, when the stream has no room and a signal is pending;
+ * for signals_take, when the stream has no room and a signal is pending;
  * also when it took nothing for `wait_ms` milliseconds (-1: no limit), or
  * a write failed (errno tells).  Returns the bytes written, all of `len`
  * unless it stopped early.

@@ -1,7 +1,6 @@
 /* sandbox.c: no_new_privs and the seccomp allow-list the monitor runs the guest under. */
 #include "sandbox.h"
 
-#include <err.h>
 #include <errno.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -11,17 +10,28 @@
 #include <unistd.h>
 
 #include "output.h"
-#include "uhvt_abi.h"
 
-static void allow(scmp_filter_ctx ctx, int nr, unsigned n, struct scmp_arg_cmp a,
+/*
+ * The filter being built, and the first rule it refused: the rules read as
+ * one list, and sandbox_enter reports a refusal once, at the end.
+ */
+struct rules {
+    scmp_filter_ctx ctx;
+    int rc; /* 0, or the -errno of the first refused rule */
+    int nr; /* that rule's syscall */
+};
+
+static void allow(struct rules *r, int nr, unsigned n, struct scmp_arg_cmp a,
                   struct scmp_arg_cmp b)
 {
-    int rc = n == 0   ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0)
-             : n == 1 ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, a)
-                      : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2, a, b);
+    if (r->rc < 0)
+        return;
+    int rc = n == 0   ? seccomp_rule_add(r->ctx, SCMP_ACT_ALLOW, nr, 0)
+             : n == 1 ? seccomp_rule_add(r->ctx, SCMP_ACT_ALLOW, nr, 1, a)
+                      : seccomp_rule_add(r->ctx, SCMP_ACT_ALLOW, nr, 2, a, b);
     if (rc < 0) {
-        errno = -rc;
-        err(UHVT_EXIT_SETUP, "seccomp rule for syscall %d", nr);
+        r->rc = rc;
+        r->nr = nr;
     }
 }
 
@@ -29,73 +39,79 @@ static void allow(scmp_filter_ctx ctx, int nr, unsigned n, struct scmp_arg_cmp a
 #define FD(fd) SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)(fd))
 
 /* Allow `nr` on every device fd registered for `use`. */
-static void allow_dev_fds(scmp_filter_ctx ctx, const struct vm *vm, int nr,
+static void allow_dev_fds(struct rules *r, const struct vm *vm, int nr,
                           unsigned use)
 {
     for (size_t i = 0; i < vm->nfds; i++)
         if (vm->fds[i].uses & use)
-            allow(ctx, nr, 1, FD(vm->fds[i].fd), ANY);
+            allow(r, nr, 1, FD(vm->fds[i].fd), ANY);
 }
 
-void sandbox_enter(const struct vm *vm)
+int sandbox_enter(const struct vm *vm, char why[WHY_MAX])
 {
     /* stderr must not need to allocate or stat anything once sandboxed. */
     setvbuf(stderr, NULL, _IONBF, 0);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        err(UHVT_EXIT_SETUP, "PR_SET_NO_NEW_PRIVS");
-    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-    if (ctx == NULL)
-        errx(UHVT_EXIT_SETUP, "seccomp_init failed");
-    if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) < 0)
-        errx(UHVT_EXIT_SETUP, "seccomp: cannot apply to all threads");
+        return why_fail(why, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+    struct rules r = {.ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)};
+    if (r.ctx == NULL)
+        return why_fail(why, "seccomp_init failed");
+    if (seccomp_attr_set(r.ctx, SCMP_FLTATR_CTL_TSYNC, 1) < 0) {
+        seccomp_release(r.ctx);
+        return why_fail(why, "seccomp: cannot apply to all threads");
+    }
 
     int vcpu = vm->kvm.vcpu_fd;
     /* vcpu_run: enter the guest. */
-    allow(ctx, SCMP_SYS(ioctl), 2, FD(vcpu), SCMP_A1(SCMP_CMP_EQ, KVM_RUN));
+    allow(&r, SCMP_SYS(ioctl), 2, FD(vcpu), SCMP_A1(SCMP_CMP_EQ, KVM_RUN));
     /* vcpu_run: the register dump when a guest ends badly. */
-    allow(ctx, SCMP_SYS(ioctl), 2, FD(vcpu), SCMP_A1(SCMP_CMP_EQ, KVM_GET_REGS));
-    allow(ctx, SCMP_SYS(ioctl), 2, FD(vcpu), SCMP_A1(SCMP_CMP_EQ, KVM_GET_SREGS));
+    allow(&r, SCMP_SYS(ioctl), 2, FD(vcpu), SCMP_A1(SCMP_CMP_EQ, KVM_GET_REGS));
+    allow(&r, SCMP_SYS(ioctl), 2, FD(vcpu), SCMP_A1(SCMP_CMP_EQ, KVM_GET_SREGS));
     /*
      * output_write: guest output (hc_console) and the monitor's reports, on
      * stdout and stderr or the non-blocking descriptions of them that
      * output_setup opened; a sanitizer's report on stderr.
      */
-    allow(ctx, SCMP_SYS(write), 1, FD(STDOUT_FILENO), ANY);
-    allow(ctx, SCMP_SYS(write), 1, FD(STDERR_FILENO), ANY);
+    allow(&r, SCMP_SYS(write), 1, FD(STDOUT_FILENO), ANY);
+    allow(&r, SCMP_SYS(write), 1, FD(STDERR_FILENO), ANY);
     for (int s = OUTPUT_CONSOLE; s <= OUTPUT_REPORT; s++)
         if (output_fd(s) > STDERR_FILENO)
-            allow(ctx, SCMP_SYS(write), 1, FD(output_fd(s)), ANY);
-    /* vm_signal_take: which ending signal arrived. */
-    allow(ctx, SCMP_SYS(read), 1, FD(vm->sig_fd), ANY);
+            allow(&r, SCMP_SYS(write), 1, FD(output_fd(s)), ANY);
+    /* signals_take: which ending signal arrived. */
+    allow(&r, SCMP_SYS(read), 1, FD(vm->sig_fd), ANY);
     /*
      * hc_poll: wait for device input, a signal, or the timeout; output_write:
      * for room on stdout or stderr, or a signal.
      */
-    allow(ctx, SCMP_SYS(ppoll), 0, ANY, ANY);
+    allow(&r, SCMP_SYS(ppoll), 0, ANY, ANY);
     /* hc_walltime, boottrace_mark: clocks (normally the vDSO; its fallback). */
-    allow(ctx, SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_REALTIME), ANY);
-    allow(ctx, SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_MONOTONIC), ANY);
+    allow(&r, SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_REALTIME), ANY);
+    allow(&r, SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_MONOTONIC), ANY);
     /* main: the end. */
-    allow(ctx, SCMP_SYS(exit_group), 0, ANY, ANY);
+    allow(&r, SCMP_SYS(exit_group), 0, ANY, ANY);
     /* Devices: each call only on the fds registered for it. */
-    allow_dev_fds(ctx, vm, SCMP_SYS(read), VM_FD_READ);
-    allow_dev_fds(ctx, vm, SCMP_SYS(readv), VM_FD_READ);
-    allow_dev_fds(ctx, vm, SCMP_SYS(write), VM_FD_WRITE);
-    allow_dev_fds(ctx, vm, SCMP_SYS(pread64), VM_FD_PREAD);
-    allow_dev_fds(ctx, vm, SCMP_SYS(pwrite64), VM_FD_PWRITE);
-    allow_dev_fds(ctx, vm, SCMP_SYS(fdatasync), VM_FD_SYNC);
+    allow_dev_fds(&r, vm, SCMP_SYS(read), VM_FD_READ);
+    allow_dev_fds(&r, vm, SCMP_SYS(readv), VM_FD_READ);
+    allow_dev_fds(&r, vm, SCMP_SYS(write), VM_FD_WRITE);
+    allow_dev_fds(&r, vm, SCMP_SYS(pread64), VM_FD_PREAD);
+    allow_dev_fds(&r, vm, SCMP_SYS(pwrite64), VM_FD_PWRITE);
+    allow_dev_fds(&r, vm, SCMP_SYS(fdatasync), VM_FD_SYNC);
     /*
      * The batched calls: submit to and wait on each device's ring.  What a
      * ring can do is fixed by its io_uring restrictions (blk/blk_uring.c), since
      * seccomp does not see io_uring operations; io_uring_setup and
      * io_uring_register stay forbidden, so no ring is made or changed now.
      */
-    allow_dev_fds(ctx, vm, SCMP_SYS(io_uring_enter), VM_FD_URING);
+    allow_dev_fds(&r, vm, SCMP_SYS(io_uring_enter), VM_FD_URING);
 
-    int rc = seccomp_load(ctx);
-    seccomp_release(ctx);
-    if (rc < 0) {
-        errno = -rc;
-        err(UHVT_EXIT_SETUP, "seccomp_load");
+    if (r.rc < 0) {
+        seccomp_release(r.ctx);
+        return why_fail(why, "seccomp rule for syscall %d: %s", r.nr,
+                        strerror(-r.rc));
     }
+    int rc = seccomp_load(r.ctx);
+    seccomp_release(r.ctx);
+    if (rc < 0)
+        return why_fail(why, "seccomp_load: %s", strerror(-rc));
+    return 0;
 }

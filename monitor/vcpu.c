@@ -11,6 +11,7 @@
 #include "boottrace.h"
 #include "cpu_x86_64.h"
 #include "hypercall.h"
+#include "signals.h"
 #include "uhvt_abi.h"
 
 static void dump_registers(const struct vm *vm)
@@ -128,7 +129,7 @@ int vcpu_run(struct vm *vm)
             if (rc != VM_CONTINUE)
                 return rc;
         } else if (errno == EINTR) {
-            int sig = vm_signal_take(vm);
+            int sig = signals_take(vm);
             if (sig)
                 return signal_exit(vm, sig);
         } else if (errno != EAGAIN) {

@@ -44,7 +44,7 @@ struct vm {
     struct elf_image img;
     bool quiet;  /* no report of how the guest ended */
     struct kvmstats stats; /* --kvm-stats; stats.fd -1 when off */
-    int sig_fd;  /* signalfd for the signals that end the guest; -1 if none */
+    int sig_fd;  /* signalfd of the ending signals (signals.h); -1 if none */
     struct vm_dev dev[UHVT_MANIFEST_MAX];
     size_t nfds;
     struct {
@@ -61,19 +61,6 @@ void *vm_dev(const struct vm *vm, uint32_t handle, uint32_t type);
 
 /* Record a host fd and what the run loop does with it, for the sandbox. */
 void vm_fd_register(struct vm *vm, int fd, unsigned uses);
-
-
-/*
- * Block SIGINT, SIGTERM, SIGHUP and SIGALRM (armed for `timeout` seconds
- * unless 0) and route them to vm->sig_fd; let them interrupt KVM_RUN.  A
- * pending one makes every KVM_RUN return EINTR at once, and the poll
- * hypercall and any wait for room on stdout or stderr (output_write) wake,
- * so none is lost or kept waiting however the guest behaves.
- */
-void vm_signals_setup(struct vm *vm, unsigned timeout);
-
-/* The number of a pending ending signal, consumed; 0 if none. */
-int vm_signal_take(const struct vm *vm);
 
 /*
  * Report how the guest ended on stderr, unless --quiet: "uhvt: ", the text

@@ -59,8 +59,9 @@ int main(void)
     memcpy(mem_ptr(&m, LAYOUT_IMAGE_MIN, sizeof(code)), code, sizeof(code));
 
     struct vm_kvm k;
-    vm_kvm_create(&k, &m);
-    cpu_setup(&k, &m, &img);
+    char why[WHY_MAX];
+    if (vm_kvm_create(&k, &m, why) < 0 || cpu_setup(&k, &m, &img, why) < 0)
+        errx(1, "%s", why);
 
     expect_out(&k, 0x42, 0xdeadbeef);
     expect_out(&k, 0x43, 0x11223344);

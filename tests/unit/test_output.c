@@ -14,7 +14,7 @@
 #define FLOOD (1 << 20)
 static char flood[FLOOD];
 
-/* A signalfd with SIGUSR1 pending on it, as vm_signals_setup routes SIGTERM. */
+/* A signalfd with SIGUSR1 pending on it, as signals_setup routes SIGTERM. */
 static int pending_signal(void)
 {
     sigset_t set;

@@ -51,7 +51,8 @@ static void enter(void)
     vm.sig_fd = 101;
     vm_fd_register(&vm, 102, VM_FD_PREAD);
     vm_fd_register(&vm, 103, VM_FD_READ | VM_FD_WRITE | VM_FD_PREAD | VM_FD_PWRITE);
-    sandbox_enter(&vm);
+    char why[WHY_MAX];
+    cr_assert_eq(sandbox_enter(&vm, why), 0, "%s", why);
 }
 
 /* Raw system calls: nothing between the filter and the call under test. */
@@ -202,7 +203,8 @@ static void enter_with_ring(void)
     struct blk_uring_policy p = {.fd = ring_file, .entries = 8, .ops = ops, .nops = 2};
     char why[OPTIONS_WHY_MAX];
     cr_assert_eq(blk_uring_setup(&vm, &ring, &p, why), 0, "%s", why);
-    sandbox_enter(&vm);
+    char sandbox_why[WHY_MAX];
+    cr_assert_eq(sandbox_enter(&vm, sandbox_why), 0, "%s", sandbox_why);
 }
 
 /* Submit one SQE and return its completion's result (or 1000 + errno-ish). */
