@@ -92,6 +92,7 @@ bg_stop_all() {
 kvm_begin() {
     B=${B:-build}
     U=$B/uhvt
+    # shellcheck disable=SC2034 # for the suites
     G=$B/tests/guest
     tmp=$(mktemp -d "${KVM_TMP:-${TMPDIR:-/tmp}}/uhvt-kvm.XXXXXX") || exit 1
     KVM_TALLY=${KVM_TALLY:-$tmp/tally}
@@ -164,6 +165,18 @@ check_after() {
         fail "$ca_name" "output does not match /$ca_pattern/"
     else
         pass "$ca_name"
+    fi
+}
+
+# check_stop NAME PID [OUT]: SIGTERM a process bg_start started; it must
+# end by that signal (143), cleanly.  OUT, its output, shows when it fails.
+check_stop() {
+    bg_stop "$2"
+    if [ -n "${3:-}" ]; then cp "$3" "$tmp/out"; else : >"$tmp/out"; fi
+    if [ "$bg_status" -eq 143 ]; then
+        pass "$1"
+    else
+        fail "$1" "exit status $bg_status, expected 143"
     fi
 }
 

@@ -1,4 +1,9 @@
 # suite-blk.sh: block devices: I/O, bad requests, read-only, durability, locks, kv (sourced by run-all).
+# shellcheck shell=sh
+
+# shellcheck source=tests/kvm/lib.sh
+. tests/kvm/lib.sh
+kvm_begin
 
 K=$B/examples/kv.hvt
 img=$tmp/blk.img

@@ -1,4 +1,9 @@
 # suite-core.sh: the monitor core and guest runtime on KVM (sourced by run-all).
+# shellcheck shell=sh
+
+# shellcheck source=tests/kvm/lib.sh
+. tests/kvm/lib.sh
+kvm_begin
 
 # The runner itself: a bare VM in long mode doing port I/O and HLT.
 check kvm-longmode 0 'ok: long mode active' "$B/tests/kvm/longmode"
@@ -61,19 +66,20 @@ CHECK_TIMEOUT=20 check image-fifo 125 'is not a regular file: a FIFO' "$U" "$tmp
 rm -f "$tmp/image.fifo"
 # argv strings are packed: 10000 one-character arguments fit, 20000 do not,
 # and the refusal says what they need.
+# shellcheck disable=SC2046 # one argument per x
 check argv-10000 0 '^argc=10001$' "$U" "$G/argv.hvt" $(yes x | head -n 10000)
+# shellcheck disable=SC2046
 check argv-20000 125 'guest arguments too long: 20001 strings .* need [0-9]+ bytes of boot memory, more than its 122880' \
     "$U" "$G/argv.hvt" $(yes x | head -n 20000)
 check bad-option 125 "unknown option '--bogus'" "$U" --bogus "$G/argv.hvt"
 check_after timeout 124 '^spinning$' 'timeout' "$U" --timeout=2 "$G/spin.hvt"
 
 # A mebibyte of console output, byte for byte.
-i=0
 awk 'BEGIN { for (i = 0; i < 16384; i++)
     printf "%06d abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345\n", i }' \
     >"$tmp/console.want"
-"$U" "$G/console.hvt" >"$tmp/console.got" 2>"$tmp/out"
-if [ $? -eq 0 ] && cmp -s "$tmp/console.want" "$tmp/console.got"; then
+if "$U" "$G/console.hvt" >"$tmp/console.got" 2>"$tmp/out" &&
+    cmp -s "$tmp/console.want" "$tmp/console.got"; then
     pass console-1MiB
 else
     fail console-1MiB "output differs from the expected mebibyte"
@@ -82,7 +88,7 @@ fi
 # SIGTERM ends a spinning guest cleanly with 128+15.
 if bg_start "$tmp/out" '^spinning$' 10 "$U" "$G/spin.hvt"; then
     bg_stop "$bg_pid"
-    if [ $bg_status -eq 143 ] && grep -q 'signal 15' "$tmp/out"; then pass sigterm; else
+    if [ "$bg_status" -eq 143 ] && grep -q 'signal 15' "$tmp/out"; then pass sigterm; else
         fail sigterm "exit $bg_status"; fi
 else
     bg_stop "$bg_pid"
@@ -115,17 +121,17 @@ console_stalled() {
     cs_pid=$!
     bg_track $cs_pid
     if ! wait_for "$tmp/first" '^flooding$' 20; then
-        bg_stop $cs_pid KILL
+        bg_stop "$cs_pid" KILL
         fail "$cs_name" "the guest's first line never came (exit $bg_status)"
     elif ! wait_until 10 stalled $cs_pid; then
-        bg_stop $cs_pid KILL
+        bg_stop "$cs_pid" KILL
         fail "$cs_name" "the monitor never waited on the full FIFO (exit $bg_status)"
     else
         [ "$cs_sig" = - ] || kill -s "$cs_sig" $cs_pid
         cs_t0=$(date +%s%N)
         if wait_until 15 ended $cs_pid; then
             cs_ms=$((($(date +%s%N) - cs_t0) / 1000000))
-            bg_stop $cs_pid -
+            bg_stop "$cs_pid" -
             if [ $bg_status -ne "$cs_want" ]; then
                 fail "$cs_name" "exit status $bg_status, expected $cs_want"
             elif [ "$cs_streams" = out ] && ! grep -Eq -- "$cs_pattern" "$tmp/out"; then
@@ -134,11 +140,11 @@ console_stalled() {
                 pass "$cs_name (ended within $cs_ms ms)"
             fi
         else
-            bg_stop $cs_pid KILL
+            bg_stop "$cs_pid" KILL
             fail "$cs_name" "still running 15 s later"
         fi
     fi
-    bg_stop $cs_reader 2>/dev/null
+    bg_stop "$cs_reader" 2>/dev/null
     rm -f "$tmp/fifo" "$tmp/first"
 }
 console_stalled console-stalled-timeout 124 - out 'timeout' "$U" --timeout=5 "$G/flood.hvt"
@@ -152,7 +158,7 @@ rss=
 bg_start "$tmp/out" '^idle$' 10 "$U" --mem=1G "$G/idle.hvt" 3 &&
     rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$bg_pid/status" 2>/dev/null)
 bg_stop "$bg_pid" -
-if [ $bg_status -eq 0 ] && [ -n "$rss" ] && [ "$rss" -lt 16384 ]; then
+if [ "$bg_status" -eq 0 ] && [ -n "$rss" ] && [ "$rss" -lt 16384 ]; then
     pass "lazy-memory (RSS ${rss} KiB with --mem=1G)"
 else
     fail lazy-memory "exit $bg_status, RSS '${rss}' KiB"

@@ -1,4 +1,9 @@
 # suite-net.sh: NICs on real taps and a bridge: ping, flood, MTU, multi-NIC, hostile input (sourced by run-all).
+# shellcheck shell=sh
+
+# shellcheck source=tests/kvm/lib.sh
+. tests/kvm/lib.sh
+kvm_begin
 #
 # Needs root (it creates taps, a bridge and addresses); it never skips.  It
 # creates only interfaces named uhvt* on 10.77.0.0/16, refuses to touch one
@@ -65,9 +70,7 @@ net_guest() {
     ip neigh flush dev uhvt0
     if bg_start "$tmp/ng" ready 30 "$1" --net=uhvt0 "$P" --ipv4=10.77.0.2/24; then
         check "$2-net-ping-1472" 0 ' 0% packet loss' ping -c 20 -i 0.05 -s 1472 -W 5 10.77.0.2
-        bg_stop $bg_pid
-        [ $bg_status -eq 143 ] && pass "$2-net-ping-sigterm" ||
-            { cp "$tmp/ng" "$tmp/out"; fail "$2-net-ping-sigterm" "exit $bg_status"; }
+        check_stop "$2-net-ping-sigterm" "$bg_pid" "$tmp/ng"
     else
         cp "$tmp/ng" "$tmp/out"
         fail "$2-net-ping-1472" "the ping example did not start"
@@ -116,10 +119,8 @@ net_suite() {
         else
             fail net-batch-flood-1000 "$(grep transmitted "$tmp/out")"
         fi
-        check net-batch-ping-1472-df 0 ' 0% packet loss' ping -c 2 -s 1472 -M do -W 5 10.77.0.2
-        bg_stop $pid
-        [ $bg_status -eq 143 ] && pass net-batch-sigterm ||
-            { cp "$tmp/nb" "$tmp/out"; fail net-batch-sigterm "exit $bg_status"; }
+        check net-batch-ping-1472-df 0 ' 0% packet loss' ping -c 2 -s 1472 -M 'do' -W 5 10.77.0.2
+        check_stop net-batch-sigterm "$pid" "$tmp/nb"
     else
         cp "$tmp/nb" "$tmp/out"
         fail net-batch-ping "the batched responder did not start"
@@ -140,9 +141,9 @@ net_suite() {
         else
             fail net-flood-1000 "$(grep transmitted "$tmp/out")"
         fi
-        check net-ping-1472-df 0 ' 0% packet loss' ping -c 2 -s 1472 -M do -W 5 10.77.0.2
-        bg_stop $pid
-        if [ $bg_status -eq 143 ] && echo "$mac0" | grep -Eq '^[0-9a-f][26ae](:[0-9a-f]{2}){5}$'; then
+        check net-ping-1472-df 0 ' 0% packet loss' ping -c 2 -s 1472 -M 'do' -W 5 10.77.0.2
+        bg_stop "$pid"
+        if [ "$bg_status" -eq 143 ] && echo "$mac0" | grep -Eq '^[0-9a-f][26ae](:[0-9a-f]{2}){5}$'; then
             pass "net-sigterm-and-default-mac ($mac0)"
         else
             cp "$tmp/ping0" "$tmp/out"
@@ -155,7 +156,7 @@ net_suite() {
 
     # The same names give the same MAC.
     if bg_start "$tmp/ping1" ready 30 "$U" --net=uhvt0 "$P" --ipv4=10.77.0.2/24; then
-        bg_stop $bg_pid
+        bg_stop "$bg_pid"
         mac1=$(sed -n 's/.* mac \([0-9a-f:]*\) .*/\1/p' "$tmp/ping1")
         if [ -n "$mac1" ] && [ "$mac1" = "${mac0:-}" ]; then
             pass net-mac-stable
@@ -172,7 +173,7 @@ net_suite() {
         pid=$bg_pid
         ip neigh replace 10.77.0.9 lladdr 02:00:00:00:00:42 dev uhvt0 nud permanent
         ping -c 1 -s 1000 -W 1 10.77.0.9 >/dev/null 2>&1
-        bg_stop $pid -
+        bg_stop "$pid" -
         got=$bg_status
         ip neigh del 10.77.0.9 dev uhvt0
         cp "$tmp/small" "$tmp/out"
@@ -197,9 +198,9 @@ net_suite() {
             fail net-mtu-9000-and-mac "the guest reports otherwise"
         fi
         ip neigh flush dev uhvt0
-        check net-ping-8000-df 0 ' 0% packet loss' ping -c 3 -s 8000 -M do -W 5 10.77.0.2
-        check net-ping-8972-df 0 ' 0% packet loss' ping -c 3 -s 8972 -M do -W 5 10.77.0.2
-        bg_stop $pid
+        check net-ping-8000-df 0 ' 0% packet loss' ping -c 3 -s 8000 -M 'do' -W 5 10.77.0.2
+        check net-ping-8972-df 0 ' 0% packet loss' ping -c 3 -s 8972 -M 'do' -W 5 10.77.0.2
+        bg_stop "$pid"
     else
         cp "$tmp/jumbo" "$tmp/out"
         fail net-mtu-9000-and-mac "the ping example did not start"
@@ -220,7 +221,7 @@ net_suite() {
         for i in 0 1 2 3 4 5 6 7; do
             check net-multi-nic-$i 0 ' 0% packet loss' ping -c 1 -W 5 10.77.$((10 + i)).2
         done
-        bg_stop $pid
+        bg_stop "$pid"
     else
         cat "$tmp/ping8" >>"$tmp/out" 2>/dev/null
         fail net-multi-nic "could not start eight NICs"
@@ -240,8 +241,8 @@ net_suite() {
         check net-bridge-host-b 0 ' 0% packet loss' ping -c 2 -W 5 10.77.1.3
         check net-bridge-guest-to-guests 0 'reply from 10\.77\.1\.3' \
             "$U" --timeout=60 --net=uhvtb2 "$G/net_pinger.hvt" 10.77.1.4 10.77.1.2 10.77.1.3
-        bg_stop $pa
-        bg_stop $pb
+        bg_stop "$pa"
+        bg_stop "$pb"
     else
         cat "$tmp/bra" "$tmp/brb" >>"$tmp/out" 2>/dev/null
         fail net-bridge "could not set up the bridge and two unikernels"
@@ -257,7 +258,7 @@ net_suite() {
             "$U" --net=uhvtu0 "$P" --ipv4=10.77.2.2/24; then
             pid=$bg_pid
             check net-non-root 0 ' 0% packet loss' ping -c 2 -W 5 10.77.2.2
-            bg_stop $pid
+            bg_stop "$pid"
         else
             cp "$tmp/user" "$tmp/out"
             fail net-non-root "the ping example did not start as nobody"

@@ -1,11 +1,16 @@
 # suite-security.sh: the sandbox holds, hostile guests end cleanly, no root needed (sourced by run-all).
+# shellcheck shell=sh
+
+# shellcheck source=tests/kvm/lib.sh
+. tests/kvm/lib.sh
+kvm_begin
 
 # A running uhvt is under seccomp (mode 2, filter) with no_new_privs.
 : >"$tmp/status"
 bg_start "$tmp/out" '^idle$' 10 "$U" "$G/idle.hvt" 3 &&
     grep -E '^(Seccomp|NoNewPrivs):' "/proc/$bg_pid/status" >"$tmp/status" 2>/dev/null
 bg_stop "$bg_pid" -
-if [ $bg_status -eq 0 ] && grep -q '^Seccomp:[[:space:]]*2$' "$tmp/status" &&
+if [ "$bg_status" -eq 0 ] && grep -q '^Seccomp:[[:space:]]*2$' "$tmp/status" &&
     grep -q '^NoNewPrivs:[[:space:]]*1$' "$tmp/status"; then
     pass sandbox-status
 else

@@ -1,4 +1,5 @@
 # suite-tcpip.sh: httpd and udp-echo over TCP/IP: requests, load, big bodies, hostile clients; unikernel against native.
+# shellcheck shell=sh
 #
 # Sourced by run-all (only when named, for now: tests/kvm/run-all tcpip),
 # or run on its own: `sudo SERVER=native sh tests/kvm/suite-tcpip.sh`.
@@ -15,14 +16,15 @@
 # servers it started, whatever happens.
 
 tcpip_alone=0
-if ! command -v check >/dev/null 2>&1; then
-    # On its own: the helpers run-all gives every suite.
+if [ -z "${KVM_TALLY:-}" ]; then
+    # On its own, not under run-all: from the root, with its own tally.
     set -u
     cd "$(dirname "$0")/../.." || exit 1
-    . tests/kvm/lib.sh
-    kvm_begin
     tcpip_alone=1
 fi
+# shellcheck source=tests/kvm/lib.sh
+. tests/kvm/lib.sh
+kvm_begin
 
 TP=$B/tests/tools/tcpprobe
 tcpip_links=
@@ -91,16 +93,6 @@ tcpip_start() {
     bg_start "$ts_out" ready 30 "$@" || { cp "$ts_out" "$tmp/out"; return 1; }
 }
 
-# tcpip_stop NAME PID: SIGTERM it; it must end by that signal (status 143).
-tcpip_stop() {
-    bg_stop "$2"
-    : >"$tmp/out"
-    if [ $bg_status -eq 143 ]; then
-        pass "$1"
-    else
-        fail "$1" "exit status $bg_status, expected 143"
-    fi
-}
 
 # tcpip_ab NAME URL AB-ARGS...: 16 concurrent clients, 2000 requests, every
 # one answered 2xx, within the check timeout.
@@ -252,7 +244,7 @@ tcpip_client() {
         check tcpip-junk-frames 0 '20000 frames sent' "$B/tests/tools/framejunk" uhvtt2 \
             02:00:00:00:4e:03 10.78.2.3 20000
         check tcpip-junk-still-serves 0 '^ok$' curl -fsS --max-time 10 http://10.78.2.3/health
-        tcpip_stop tcpip-junk-sigterm "$junk"
+        check_stop tcpip-junk-sigterm "$junk"
     else
         fail tcpip-junk-setup "cannot start httpd on uhvtt2"
     fi
@@ -312,7 +304,7 @@ tcpip_suite() {
     check tcpip-ref-sha256 0 '^[0-9a-f]{64} ' \
         sh -c 'curl -fsS --max-time 10 http://10.78.9.2/bytes/1048576 | sha256sum'
     cp "$tmp/out" "$tmp/ref.sha"
-    tcpip_stop tcpip-ref-sigterm "$ref"
+    check_stop tcpip-ref-sigterm "$ref"
 
     case ${SERVER:-uhvt} in
     native)
@@ -324,8 +316,8 @@ tcpip_suite() {
             u=$bg_pid
             tcpip_checks native 10.78.0.2 80 10.78.0.2 7
             tcpip_same native
-            tcpip_stop tcpip-native-httpd-sigterm "$h"
-            tcpip_stop tcpip-native-udp-sigterm "$u"
+            check_stop tcpip-native-httpd-sigterm "$h"
+            check_stop tcpip-native-udp-sigterm "$u"
         else
             fail tcpip-native-setup "cannot start the native servers in a namespace"
         fi
@@ -340,8 +332,8 @@ tcpip_suite() {
             u=$bg_pid
             tcpip_checks uhvt 10.78.0.2 80 10.78.1.2 7
             tcpip_same uhvt
-            tcpip_stop tcpip-uhvt-httpd-sigterm "$h"
-            tcpip_stop tcpip-uhvt-udp-sigterm "$u"
+            check_stop tcpip-uhvt-httpd-sigterm "$h"
+            check_stop tcpip-uhvt-udp-sigterm "$u"
             tcpip_client
         else
             fail tcpip-uhvt-setup "cannot start the unikernels on taps uhvtt0 and uhvtt1"
