@@ -44,6 +44,7 @@ $(B)/tests/guest/blk_many.hvt: UHVT_CC_FLAGS := $(foreach i,0 1 2 3 4 5 6 7,--bl
 tests: $(B)/tests/unit $(KVM_TESTS) $(GUEST_TESTS)
 
 test: deps
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory all tests
 	@B=$(B) tests/run
 
