@@ -193,6 +193,16 @@ tcpip_same() {
     fi
 }
 
+# tcpip_subject NAME HTTPD-PID UDP-PID ADDR UDPADDR: the server under test,
+# httpd on ADDR:80 and udp-echo on UDPADDR:7: every check, its answers
+# against the reference's, then each must end cleanly on SIGTERM.
+tcpip_subject() {
+    tcpip_checks "$1" "$4" 80 "$5" 7
+    tcpip_same "$1"
+    check_stop "tcpip-$1-httpd-sigterm" "$2"
+    check_stop "tcpip-$1-udp-sigterm" "$3"
+}
+
 # tcpip_client: the socket calls as a client (tests/guest/tcpip_api.c)
 # against Linux peers on the host side of a tap: the native httpd and
 # udp-echo, and a port nobody listens on; then the stack's arguments.
@@ -313,11 +323,7 @@ tcpip_suite() {
             tcpip_start "$tmp/httpd.log" ip netns exec uhvtns0 "$B/examples/httpd-native" $opts &&
             h=$bg_pid &&
             tcpip_start "$tmp/udp.log" ip netns exec uhvtns0 "$B/examples/udp-echo-native"; then
-            u=$bg_pid
-            tcpip_checks native 10.78.0.2 80 10.78.0.2 7
-            tcpip_same native
-            check_stop tcpip-native-httpd-sigterm "$h"
-            check_stop tcpip-native-udp-sigterm "$u"
+            tcpip_subject native "$h" "$bg_pid" 10.78.0.2 10.78.0.2
         else
             fail tcpip-native-setup "cannot start the native servers in a namespace"
         fi
@@ -329,11 +335,7 @@ tcpip_suite() {
             h=$bg_pid &&
             tcpip_start "$tmp/udp.log" "$U" --net:net0=uhvtt1 "$B/examples/udp-echo.hvt" \
                 --ipv4=10.78.1.2/24 --ipv4-gateway=10.78.1.1; then
-            u=$bg_pid
-            tcpip_checks uhvt 10.78.0.2 80 10.78.1.2 7
-            tcpip_same uhvt
-            check_stop tcpip-uhvt-httpd-sigterm "$h"
-            check_stop tcpip-uhvt-udp-sigterm "$u"
+            tcpip_subject uhvt "$h" "$bg_pid" 10.78.0.2 10.78.1.2
             tcpip_client
         else
             fail tcpip-uhvt-setup "cannot start the unikernels on taps uhvtt0 and uhvtt1"
