@@ -1,7 +1,8 @@
 # Makefile: builds the monitor, the guest runtime and SDK, examples and tests into build/.
 #
 #   make            everything
-#   make test       install dependencies, build, run unit and KVM guest tests
+#   make test       install dependencies, lint, build, run unit and KVM guest tests
+#   make lint       static checks (shellcheck on every shell script)
 #   make demo       install dependencies, build and boot a unikernel
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 
@@ -29,13 +30,24 @@ include bench/bench.mk
 DEPS := gcc make pkg-config libelf-dev liburing-dev libseccomp-dev \
 	libcriterion-dev musl-dev linux-libc-dev qemu-system-x86 \
 	linux-image-amd64 busybox-static cpio kmod iproute2 iputils-ping gnuplot-nox \
-	dpkg-dev debian-archive-keyring curl apache2-utils cppcheck
+	dpkg-dev debian-archive-keyring curl apache2-utils cppcheck shellcheck
 
 deps:
 	@scripts/deps $(DEPS)
 
-# Static checks, part of make test: cppcheck on the host C code.
-lint: lint-c
+# make lint: every static check, each a lint-* target, clean or it fails.
+lint: lint-sh lint-c
+
+# Every shell script: a sh, bash or busybox shebang, or (the suites, which
+# run-all's shells source) a shellcheck shell directive.
+SH_SCRIPTS := $(shell grep -lE '^(\#!/bin/(ba)?sh|\#!/bin/busybox sh|\# shellcheck shell=)' \
+	.ci/run tests/run tests/kvm/* tests/vm/* scripts/* bench/* guest/* 2>/dev/null)
+
+# -x: follow what a script sources (paths are from the repository's root).
+lint-sh:
+	shellcheck -x $(SH_SCRIPTS)
+
+# The host C code: cppcheck's warnings, portability and performance checks.
 lint-c:
 	cppcheck --std=c11 --enable=warning,portability,performance --inline-suppr \
 		--error-exitcode=1 -q -D_GNU_SOURCE -I abi -I monitor \
@@ -58,4 +70,4 @@ install: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps demo clean install lint lint-c
+.PHONY: all deps demo clean install lint lint-sh lint-c

@@ -6,15 +6,15 @@ BENCH_BINS := $(B)/bench/boot $(B)/bench/kvm_floor $(B)/bench/noop.hvt \
 	$(B)/bench/tcp $(B)/bench/tcp_sink.hvt $(B)/examples/httpd.hvt \
 	$(B)/tests/guest/sse.hvt
 
-$(B)/bench/boot: bench/boot.c
+$(B)/bench/boot: bench/boot.c bench/common.h
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $<
 
-$(B)/bench/udp: bench/udp.c
+$(B)/bench/udp: bench/udp.c bench/common.h
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $<
 
-$(B)/bench/tcp: bench/tcp.c
+$(B)/bench/tcp: bench/tcp.c bench/common.h
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $<
 

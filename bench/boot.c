@@ -11,20 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 extern char **environ;
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* The p-th percentile (nearest rank) of sorted samples, in microseconds. */
 static double pct(const uint64_t *s, int n, int p)

@@ -28,18 +28,8 @@ static double tsc_hz;
 static double secs(uint64_t t0) { return (double)(__rdtsc() - t0) / tsc_hz; }
 static int resolve(void)
 {
-    static uint8_t t[42], r[2048];
-    memset(t, 0xff, 6);
-    memcpy(t + 6, mac, 6);
-    put16(t + 12, 0x0806);
-    uint8_t *a = t + 14;
-    put16(a, 1);
-    put16(a + 2, 0x0800);
-    a[4] = 6, a[5] = 4;
-    put16(a + 6, 1);
-    memcpy(a + 8, mac, 6);
-    memcpy(a + 14, me, 4);
-    memcpy(a + 24, host, 4);
+    static uint8_t t[WIRE_ARP_LEN], r[2048];
+    arp_request(t, mac, me, host);
     for (int tries = 0; tries < 10; tries++) {
         uhvt_net_write(h, t, sizeof(t));
         uint64_t deadline = uhvt_clock_monotonic() + 1000000000ULL;
@@ -59,19 +49,9 @@ static int resolve(void)
 
 static void udp_frame(uint8_t *t, unsigned port, unsigned seq)
 {
-    memcpy(t, peer, 6);
-    memcpy(t + 6, mac, 6);
-    put16(t + 12, 0x0800);
-    uint8_t *p = t + 14, *u = p + 20;
-    memset(p, 0, 20);
-    p[0] = 0x45;
-    put16(p + 2, 20 + 8 + PAYLOAD);
-    put16(p + 4, seq);
-    p[8] = 64;
-    p[9] = 17;
-    memcpy(p + 12, me, 4);
-    memcpy(p + 16, host, 4);
-    put16(p + 10, checksum(p, 20));
+    eth_header(t, peer, mac, 0x0800);
+    ipv4_header(t + 14, 17, 20 + 8 + PAYLOAD, seq, me, host);
+    uint8_t *u = t + 14 + 20;
     put16(u, 40000);
     put16(u + 2, port);
     put16(u + 4, 8 + PAYLOAD);

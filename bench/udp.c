@@ -10,12 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
+#include "common.h"
 
 /*
  * sink ADDR SINGLE_PORT BATCHED_PORT: count datagrams on both ports until

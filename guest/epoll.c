@@ -201,6 +201,20 @@ long sys_epoll_ctl(const long a[6])
     return 0;
 }
 
+struct epoll_wait {
+    struct epoll *ep;
+    struct epoll_event *out;
+    int max;
+};
+
+/* One scan for poll_until: how many events are in out. */
+static long epoll_wait_scan(void *ctx)
+{
+    struct epoll_wait *w = ctx;
+
+    return epoll_scan(w->ep, w->out, w->max);
+}
+
 static long epoll_wait_until(long epfd, struct epoll_event *out, long max,
                              uint64_t deadline)
 {
@@ -215,13 +229,8 @@ static long epoll_wait_until(long epfd, struct epoll_event *out, long max,
     /* As many as can be ready: one per descriptor. */
     if (max > FD_MAX)
         max = FD_MAX;
-    for (int last = 0;;) {
-        int got = epoll_scan(ep, out, (int)max);
-        if (got > 0 || last)
-            return got;
-        last = clock_monotonic() >= deadline;
-        tcpip_wait(last ? 0 : deadline);
-    }
+    struct epoll_wait w = { ep, out, (int)max };
+    return poll_until(epoll_wait_scan, &w, 0, deadline);
 }
 
 long sys_epoll_wait(const long a[6])

@@ -32,35 +32,51 @@ static long poll_deadline_ts(const struct timespec *ts, uint64_t *deadline)
     return 0;
 }
 
-/*
- * Scan, and until something is ready or the deadline passes, let the
- * network stack run and scan again.  An expired deadline still gets one
- * round of progress, so a zero timeout sees input that has just arrived.
- */
-static long poll_fds(struct pollfd *p, unsigned long n, uint64_t deadline)
+long poll_until(long (*try)(void *ctx), void *ctx, long again, uint64_t deadline)
 {
     for (int last = 0;;) {
-        long ready = 0;
-
-        for (unsigned long i = 0; i < n; i++) {
-            uint32_t gen;
-            unsigned r;
-
-            if (p[i].fd < 0) {
-                p[i].revents = 0;
-                continue;
-            }
-            r = fd_poll(p[i].fd, &gen);
-            r &= (unsigned)(unsigned short)p[i].events | POLLERR | POLLHUP |
-                 POLLNVAL;
-            p[i].revents = (short)r;
-            ready += r != 0;
-        }
-        if (ready > 0 || last)
-            return ready;
+        long r = try(ctx);
+        if (r != again || last)
+            return r;
         last = clock_monotonic() >= deadline;
         tcpip_wait(last ? 0 : deadline);
     }
+}
+
+struct poll_set {
+    struct pollfd *p;
+    unsigned long n;
+};
+
+/* One scan of a poll set: how many descriptors are ready. */
+static long poll_scan(void *ctx)
+{
+    struct poll_set *set = ctx;
+    long ready = 0;
+
+    for (unsigned long i = 0; i < set->n; i++) {
+        struct pollfd *p = &set->p[i];
+        uint32_t gen;
+        unsigned r;
+
+        if (p->fd < 0) {
+            p->revents = 0;
+            continue;
+        }
+        r = fd_poll(p->fd, &gen);
+        r &= (unsigned)(unsigned short)p->events | POLLERR | POLLHUP | POLLNVAL;
+        p->revents = (short)r;
+        ready += r != 0;
+    }
+    return ready;
+}
+
+/* Scan until something is ready or the deadline passes. */
+static long poll_fds(struct pollfd *p, unsigned long n, uint64_t deadline)
+{
+    struct poll_set set = { p, n };
+
+    return poll_until(poll_scan, &set, 0, deadline);
 }
 
 static long poll_checked(struct pollfd *p, unsigned long n, uint64_t deadline)
@@ -89,63 +105,75 @@ long sys_ppoll(const long a[6])
                                     (unsigned long)a[1], deadline);
 }
 
+struct select_set {
+    int n;
+    fd_set in[3], out[3]; /* read, write, exceptional */
+};
+
 /*
- * select in terms of readiness: readable on input, end of file, error or
- * hang-up, as Linux reports them; writable on space or error.
+ * One scan of a select set, in terms of readiness: readable on input, end
+ * of file, error or hang-up, as Linux reports them; writable on space or
+ * error.  How many are ready, or -EBADF.
  */
+static long select_scan(void *ctx)
+{
+    struct select_set *set = ctx;
+    const fd_set *in = set->in;
+    fd_set *out = set->out;
+    long ready = 0;
+
+    memset(out, 0, sizeof set->out);
+    for (int fd = 0; fd < set->n; fd++) {
+        int want = FD_ISSET(fd, &in[0]) || FD_ISSET(fd, &in[1]) ||
+                   FD_ISSET(fd, &in[2]);
+        uint32_t gen;
+
+        if (!want)
+            continue;
+        unsigned r = fd_poll(fd, &gen);
+        if (r & POLLNVAL)
+            return -EBADF;
+        if (FD_ISSET(fd, &in[0]) && (r & (POLLIN | POLLHUP | POLLERR))) {
+            FD_SET(fd, &out[0]);
+            ready++;
+        }
+        if (FD_ISSET(fd, &in[1]) && (r & (POLLOUT | POLLERR))) {
+            FD_SET(fd, &out[1]);
+            ready++;
+        }
+        if (FD_ISSET(fd, &in[2]) && (r & POLLPRI)) {
+            FD_SET(fd, &out[2]);
+            ready++;
+        }
+    }
+    return ready;
+}
+
+/* Scan until something is ready or the deadline passes; then the sets
+ * say what is. */
 static long select_fds(int n, fd_set *rd, fd_set *wr, fd_set *ex,
                        uint64_t deadline)
 {
-    fd_set in[3];
+    struct select_set set;
     fd_set *sets[3] = { rd, wr, ex };
 
     if (n < 0 || n > FD_SETSIZE)
         return -EINVAL;
+    set.n = n;
     for (int k = 0; k < 3; k++) {
         if (sets[k] != NULL && !mem_check(sets[k], sizeof(fd_set)))
             return -EFAULT;
         if (sets[k] != NULL)
-            memcpy(&in[k], sets[k], sizeof(fd_set));
+            memcpy(&set.in[k], sets[k], sizeof(fd_set));
         else
-            memset(&in[k], 0, sizeof(fd_set));
+            memset(&set.in[k], 0, sizeof(fd_set));
     }
-    for (int last = 0;;) {
-        long ready = 0;
-        fd_set out[3];
-
-        memset(out, 0, sizeof out);
-        for (int fd = 0; fd < n; fd++) {
-            int want = FD_ISSET(fd, &in[0]) || FD_ISSET(fd, &in[1]) ||
-                       FD_ISSET(fd, &in[2]);
-            uint32_t gen;
-
-            if (!want)
-                continue;
-            unsigned r = fd_poll(fd, &gen);
-            if (r & POLLNVAL)
-                return -EBADF;
-            if (FD_ISSET(fd, &in[0]) && (r & (POLLIN | POLLHUP | POLLERR))) {
-                FD_SET(fd, &out[0]);
-                ready++;
-            }
-            if (FD_ISSET(fd, &in[1]) && (r & (POLLOUT | POLLERR))) {
-                FD_SET(fd, &out[1]);
-                ready++;
-            }
-            if (FD_ISSET(fd, &in[2]) && (r & POLLPRI)) {
-                FD_SET(fd, &out[2]);
-                ready++;
-            }
-        }
-        if (ready > 0 || last) {
-            for (int k = 0; k < 3; k++)
-                if (sets[k] != NULL)
-                    memcpy(sets[k], &out[k], sizeof(fd_set));
-            return ready;
-        }
-        last = clock_monotonic() >= deadline;
-        tcpip_wait(last ? 0 : deadline);
-    }
+    long ready = poll_until(select_scan, &set, 0, deadline);
+    if (ready >= 0)
+        for (int k = 0; k < 3; k++)
+            if (sets[k] != NULL)
+                memcpy(sets[k], &set.out[k], sizeof(fd_set));
+    return ready;
 }
 
 long sys_select(const long a[6])

@@ -114,6 +114,15 @@ long sys_select(const long a[6]);
 long sys_pselect6(const long a[6]);
 /* The monotonic deadline `timeout_ms` from now; negative means never. */
 uint64_t poll_deadline_ms(long timeout_ms);
+/*
+ * Every blocking call's loop: call try(ctx) until it returns anything but
+ * `again`, letting the network stack make progress (tcpip_wait) between
+ * calls until `deadline` (monotonic ns).  An expired deadline still gets
+ * one round of progress and one last call, so a zero timeout sees input
+ * that has just arrived.  Returns try's last result: `again` when the
+ * deadline passed first.
+ */
+long poll_until(long (*try)(void *ctx), void *ctx, long again, uint64_t deadline);
 
 /* epoll.c: epoll instances. */
 long sys_epoll_create1(const long a[6]);

@@ -82,20 +82,26 @@ uint64_t sock_deadline(int nonblock, uint64_t timeout)
                                                       : now + timeout;
 }
 
-/*
- * Run `try` until it stops saying -EAGAIN or the deadline passes (then one
- * last try after a round of progress).
- */
+struct sock_try {
+    long (*try)(struct sock *, void *);
+    struct sock *s;
+    void *ctx;
+};
+
+static long sock_try(void *ctx)
+{
+    struct sock_try *t = ctx;
+
+    return t->try(t->s, t->ctx);
+}
+
+/* poll_until, for a socket call whose `try` says -EAGAIN until it can go on. */
 long sock_until(long (*try)(struct sock *, void *), struct sock *s,
                        void *ctx, uint64_t deadline)
 {
-    for (int last = 0;;) {
-        long r = try(s, ctx);
-        if (r != -EAGAIN || last)
-            return r;
-        last = clock_monotonic() >= deadline;
-        tcpip_wait(last ? 0 : deadline);
-    }
+    struct sock_try t = { try, s, ctx };
+
+    return poll_until(sock_try, &t, -EAGAIN, deadline);
 }
 
 /* ---- addresses ---- */

@@ -84,22 +84,25 @@ static long sockio_tcp_push(struct sock *s, struct io *io)
     return 0;
 }
 
+/* Queue and send what fits; -EAGAIN until all of io is queued. */
+static long sockio_tcp_send_try(struct sock *s, void *ctx)
+{
+    struct io *io = ctx;
+    long r = sockio_tcp_push(s, io);
+
+    if (s->tcp != NULL)
+        tcp_output(s->tcp);
+    if (r < 0)
+        return io->done > 0 ? (long)io->done : r;
+    return io->done == io->total ? (long)io->done : -EAGAIN;
+}
+
 static long sockio_tcp_send(struct sock *s, struct io *io, int nonblock)
 {
-    uint64_t deadline = sock_deadline(nonblock, s->sndtimeo);
-
-    for (int last = 0;;) {
-        long r = sockio_tcp_push(s, io);
-        if (s->tcp != NULL)
-            tcp_output(s->tcp);
-        if (r < 0)
-            return io->done > 0 ? (long)io->done : r;
-        if (io->done == io->total || last)
-            break;
-        last = clock_monotonic() >= deadline;
-        tcpip_wait(last ? 0 : deadline);
-    }
-    return io->done > 0 || io->total == 0 ? (long)io->done : -EAGAIN;
+    long r = sock_until(sockio_tcp_send_try, s, io,
+                        sock_deadline(nonblock, s->sndtimeo));
+    /* Cut short by its timeout, a send returns what it queued. */
+    return r == -EAGAIN && io->done > 0 ? (long)io->done : r;
 }
 
 static long sockio_udp_send(struct sock *s, struct io *io)

@@ -16,6 +16,7 @@
  * host in one NET_WRITEV; 0 when all K replies came back).
  */
 #define B UHVT_BATCH_MAX
+#define ECHO_ID 0x7562 /* the burst's echo requests */
 static int h;
 static uint8_t mac[6], me[4];
 static uint32_t mtu;
@@ -95,48 +96,14 @@ static int echo(void)
     }
 }
 
-static void echo_request(uint8_t *t, const uint8_t dst[6], const uint8_t ip[4], unsigned seq)
-{
-    memcpy(t, dst, 6);
-    memcpy(t + 6, mac, 6);
-    put16(t + 12, 0x0800);
-    uint8_t *p = t + 14, *icmp = p + 20;
-    memset(p, 0, 20);
-    p[0] = 0x45;
-    put16(p + 2, 20 + 8 + 32);
-    put16(p + 4, seq);
-    p[8] = 64;
-    p[9] = 1;
-    memcpy(p + 12, me, 4);
-    memcpy(p + 16, ip, 4);
-    put16(p + 10, checksum(p, 20));
-    icmp[0] = 8;
-    put16(icmp + 4, 0x7562);
-    put16(icmp + 6, seq);
-    for (int i = 0; i < 32; i++)
-        icmp[8 + i] = (uint8_t)i;
-    put16(icmp + 2, checksum(icmp, 40));
-}
-
 static int burst(const uint8_t host[4], unsigned k)
 {
     /* Resolve the host (ARP through the batched calls too). */
     uint8_t peer[6];
     int found = 0;
     for (int tries = 0; tries < 10 && !found; tries++) {
-        memset(tx, 0xff, 6);
-        memcpy(tx + 6, mac, 6);
-        put16(tx + 12, 0x0806);
-        uint8_t *a = tx + 14;
-        put16(a, 1);
-        put16(a + 2, 0x0800);
-        a[4] = 6, a[5] = 4;
-        put16(a + 6, 1);
-        memcpy(a + 8, mac, 6);
-        memcpy(a + 14, me, 4);
-        memset(a + 18, 0, 6);
-        memcpy(a + 24, host, 4);
-        tf[0] = (struct uhvt_net_frame){.data = (uintptr_t)tx, .len = 42};
+        tf[0] = (struct uhvt_net_frame){.data = (uintptr_t)tx,
+                                        .len = (uint32_t)arp_request(tx, mac, me, host)};
         if (uhvt_net_writev(h, tf, 1) != 1)
             return 1;
         uint64_t deadline = uhvt_clock_monotonic() + 1000000000ULL;
@@ -159,8 +126,8 @@ static int burst(const uint8_t host[4], unsigned k)
         return 1;
     }
     for (unsigned i = 0; i < k; i++) {
-        echo_request(tx + i * 2048, peer, host, i + 1);
-        tf[i] = (struct uhvt_net_frame){.data = (uintptr_t)(tx + i * 2048), .len = 14 + 60};
+        size_t len = echo_request(tx + i * 2048, mac, me, peer, host, ECHO_ID, i + 1);
+        tf[i] = (struct uhvt_net_frame){.data = (uintptr_t)(tx + i * 2048), .len = (uint32_t)len};
     }
     int sent = uhvt_net_writev(h, tf, k);
     if (sent != (int)k) {
@@ -176,7 +143,7 @@ static int burst(const uint8_t host[4], unsigned k)
         for (unsigned i = 0; i < B; i++) {
             const uint8_t *f = rx + i * 2048, *p = f + 14;
             if (rf[i].ret == UHVT_OK && rf[i].len >= 14 + 28 && get16(f + 12) == 0x0800 &&
-                p[9] == 1 && p[20] == 0 && get16(p + 24) == 0x7562 &&
+                p[9] == 1 && p[20] == 0 && get16(p + 24) == ECHO_ID &&
                 get16(p + 26) >= 1 && get16(p + 26) <= k)
                 seen |= 1ULL << (get16(p + 26) - 1);
         }

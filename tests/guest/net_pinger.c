@@ -11,46 +11,16 @@ static int h;
 static uint8_t mac[6], me[4];
 static uint8_t rx[65536], tx[128];
 
+#define ECHO_ID 0x7568
+
 static void send_arp(const uint8_t ip[4])
 {
-    memset(tx, 0xff, 6);
-    memcpy(tx + 6, mac, 6);
-    put16(tx + 12, 0x0806);
-    uint8_t *a = tx + 14;
-    put16(a, 1);
-    put16(a + 2, 0x0800);
-    a[4] = 6, a[5] = 4;
-    put16(a + 6, 1);
-    memcpy(a + 8, mac, 6);
-    memcpy(a + 14, me, 4);
-    memset(a + 18, 0, 6);
-    memcpy(a + 24, ip, 4);
-    uhvt_net_write(h, tx, 42);
+    uhvt_net_write(h, tx, arp_request(tx, mac, me, ip));
 }
 
 static void send_echo(const uint8_t dst_mac[6], const uint8_t ip[4], unsigned seq)
 {
-    memcpy(tx, dst_mac, 6);
-    memcpy(tx + 6, mac, 6);
-    put16(tx + 12, 0x0800);
-    uint8_t *p = tx + 14, *icmp = p + 20;
-    memset(p, 0, 20);
-    p[0] = 0x45;
-    put16(p + 2, 20 + 8 + 32);
-    put16(p + 4, seq);
-    p[8] = 64;
-    p[9] = 1;
-    memcpy(p + 12, me, 4);
-    memcpy(p + 16, ip, 4);
-    put16(p + 10, checksum(p, 20));
-    icmp[0] = 8, icmp[1] = 0;
-    put16(icmp + 2, 0);
-    put16(icmp + 4, 0x7568); /* id */
-    put16(icmp + 6, seq);
-    for (int i = 0; i < 32; i++)
-        icmp[8 + i] = (uint8_t)i;
-    put16(icmp + 2, checksum(icmp, 40));
-    uhvt_net_write(h, tx, 14 + 20 + 40);
+    uhvt_net_write(h, tx, echo_request(tx, mac, me, dst_mac, ip, ECHO_ID, seq));
 }
 
 /* Wait up to 1 s for an ARP reply from ip (fills peer) or an echo reply (seq). */
@@ -71,7 +41,7 @@ static int wait_for(const uint8_t ip[4], uint8_t peer[6], unsigned seq)
             }
             if (seq && get16(rx + 12) == 0x0800 && n >= 14 + 20 + 8 && a[0] == 0x45 &&
                 a[9] == 1 && memcmp(a + 12, ip, 4) == 0 && a[20] == 0 &&
-                get16(a + 24) == 0x7568 && get16(a + 26) == seq &&
+                get16(a + 24) == ECHO_ID && get16(a + 26) == seq &&
                 checksum(a, 20) == 0)
                 return 0;
         }

@@ -1,4 +1,9 @@
 # suite-core.sh: the monitor core and guest runtime on KVM (sourced by run-all).
+# shellcheck shell=sh
+
+# shellcheck source=tests/kvm/lib.sh
+. tests/kvm/lib.sh
+kvm_begin
 
 # The runner itself: a bare VM in long mode doing port I/O and HLT.
 check kvm-longmode 0 'ok: long mode active' "$B/tests/kvm/longmode"
@@ -61,82 +66,85 @@ CHECK_TIMEOUT=20 check image-fifo 125 'is not a regular file: a FIFO' "$U" "$tmp
 rm -f "$tmp/image.fifo"
 # argv strings are packed: 10000 one-character arguments fit, 20000 do not,
 # and the refusal says what they need.
+# shellcheck disable=SC2046 # one argument per x
 check argv-10000 0 '^argc=10001$' "$U" "$G/argv.hvt" $(yes x | head -n 10000)
+# shellcheck disable=SC2046
 check argv-20000 125 'guest arguments too long: 20001 strings .* need [0-9]+ bytes of boot memory, more than its 122880' \
     "$U" "$G/argv.hvt" $(yes x | head -n 20000)
 check bad-option 125 "unknown option '--bogus'" "$U" --bogus "$G/argv.hvt"
 check_after timeout 124 '^spinning$' 'timeout' "$U" --timeout=2 "$G/spin.hvt"
 
 # A mebibyte of console output, byte for byte.
-i=0
 awk 'BEGIN { for (i = 0; i < 16384; i++)
     printf "%06d abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345\n", i }' \
     >"$tmp/console.want"
-"$U" "$G/console.hvt" >"$tmp/console.got" 2>"$tmp/out"
-if [ $? -eq 0 ] && cmp -s "$tmp/console.want" "$tmp/console.got"; then
+if "$U" "$G/console.hvt" >"$tmp/console.got" 2>"$tmp/out" &&
+    cmp -s "$tmp/console.want" "$tmp/console.got"; then
     pass console-1MiB
 else
     fail console-1MiB "output differs from the expected mebibyte"
 fi
 
 # SIGTERM ends a spinning guest cleanly with 128+15.
-"$U" "$G/spin.hvt" >"$tmp/out" 2>&1 &
-pid=$!
-n=0
-until grep -q spinning "$tmp/out" || [ $n -ge 100 ]; do sleep 0.1; n=$((n + 1)); done
-kill -TERM $pid
-wait $pid
-got=$?
-if [ $got -eq 143 ] && grep -q 'signal 15' "$tmp/out"; then pass sigterm; else fail sigterm "exit $got"; fi
+if bg_start "$tmp/out" '^spinning$' 10 "$U" "$G/spin.hvt"; then
+    bg_stop "$bg_pid"
+    if [ "$bg_status" -eq 143 ] && grep -q 'signal 15' "$tmp/out"; then pass sigterm; else
+        fail sigterm "exit $bg_status"; fi
+else
+    bg_stop "$bg_pid"
+    fail sigterm "the guest never printed /^spinning$/ (exit $bg_status)"
+fi
 
 # A guest flooding a console whose reader stalls (a pipe, a FIFO, a terminal
 # on hold) still ends promptly on --timeout and on an ending signal.
-# alive PID: PID exists and has not ended (a zombie has).
-alive() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat")" != Z ]; }
+# stalled PID: the monitor waits in ppoll (x86-64 system call 271) for its
+# console to take more: the FIFO is full.
+stalled() { [ "$(cut -d' ' -f1 "/proc/$1/syscall" 2>/dev/null)" = 271 ]; }
 # console_stalled NAME STATUS SIGNAL STREAMS PATTERN CMD...: run CMD with
 # stdout (STREAMS=out) or stdout and stderr (STREAMS=both) on a FIFO whose
-# reader takes the guest's first line, "flooding", then reads no more; then
-# send SIGNAL (- for none).  CMD must end within 15 s with STATUS, and its
-# stderr (STREAMS=out) match PATTERN.
+# reader takes the guest's first line, "flooding", then reads no more; once
+# the monitor waits on the full FIFO, send SIGNAL (- for none).  CMD must
+# end within 15 s with STATUS, and its stderr (STREAMS=out) match PATTERN.
 console_stalled() {
-    name=$1 want=$2 sig=$3 streams=$4 pattern=$5
+    cs_name=$1 cs_want=$2 cs_sig=$3 cs_streams=$4 cs_pattern=$5
     shift 5
     rm -f "$tmp/fifo" "$tmp/first" "$tmp/out"
     mkfifo "$tmp/fifo"
     (IFS= read -r line; printf '%s\n' "$line" >"$tmp/first"; exec sleep 120) <"$tmp/fifo" &
-    reader=$!
-    if [ "$streams" = both ]; then
+    bg_track $!
+    cs_reader=$!
+    if [ "$cs_streams" = both ]; then
         "$@" >"$tmp/fifo" 2>&1 &
     else
         "$@" >"$tmp/fifo" 2>"$tmp/out" &
     fi
-    pid=$!
-    n=0
-    until grep -q flooding "$tmp/first" 2>/dev/null || [ $n -ge 200 ]; do sleep 0.1; n=$((n + 1)); done
-    # Its next write (64 KiB) fills the FIFO: give the guest time to make it.
-    sleep 1
-    [ "$sig" = - ] || kill -"$sig" $pid
-    n=0
-    while alive $pid && [ $n -lt 150 ]; do sleep 0.1; n=$((n + 1)); done
-    if alive $pid; then
-        kill -KILL $pid
-        wait $pid
-        fail "$name" "still running 15 s later"
+    cs_pid=$!
+    bg_track $cs_pid
+    if ! wait_for "$tmp/first" '^flooding$' 20; then
+        bg_stop "$cs_pid" KILL
+        fail "$cs_name" "the guest's first line never came (exit $bg_status)"
+    elif ! wait_until 10 stalled $cs_pid; then
+        bg_stop "$cs_pid" KILL
+        fail "$cs_name" "the monitor never waited on the full FIFO (exit $bg_status)"
     else
-        wait $pid
-        got=$?
-        if ! grep -q '^flooding$' "$tmp/first" 2>/dev/null; then
-            fail "$name" "the guest's first line never came (exit $got)"
-        elif [ $got -ne "$want" ]; then
-            fail "$name" "exit status $got, expected $want"
-        elif [ "$streams" = out ] && ! grep -Eq -- "$pattern" "$tmp/out"; then
-            fail "$name" "stderr does not match /$pattern/"
+        [ "$cs_sig" = - ] || kill -s "$cs_sig" $cs_pid
+        cs_t0=$(date +%s%N)
+        if wait_until 15 ended $cs_pid; then
+            cs_ms=$((($(date +%s%N) - cs_t0) / 1000000))
+            bg_stop "$cs_pid" -
+            if [ $bg_status -ne "$cs_want" ]; then
+                fail "$cs_name" "exit status $bg_status, expected $cs_want"
+            elif [ "$cs_streams" = out ] && ! grep -Eq -- "$cs_pattern" "$tmp/out"; then
+                fail "$cs_name" "stderr does not match /$cs_pattern/"
+            else
+                pass "$cs_name (ended within $cs_ms ms)"
+            fi
         else
-            pass "$name (ended within $((n / 10)).$((n % 10)) s)"
+            bg_stop "$cs_pid" KILL
+            fail "$cs_name" "still running 15 s later"
         fi
     fi
-    kill $reader 2>/dev/null
-    wait $reader 2>/dev/null
+    bg_stop "$cs_reader" 2>/dev/null
     rm -f "$tmp/fifo" "$tmp/first"
 }
 console_stalled console-stalled-timeout 124 - out 'timeout' "$U" --timeout=5 "$G/flood.hvt"
@@ -146,16 +154,13 @@ console_stalled console-stalled-sighup 129 HUP out "SIGHUP" "$U" "$G/flood.hvt"
 console_stalled console-stalled-stderr-too 124 - both '' "$U" --timeout=5 "$G/flood.hvt"
 
 # --mem=1G for hello must not cost a gigabyte: memory is populated lazily.
-"$U" --mem=1G "$G/idle.hvt" 3 >"$tmp/out" 2>&1 &
-pid=$!
-n=0
-until grep -q idle "$tmp/out" || [ $n -ge 100 ]; do sleep 0.1; n=$((n + 1)); done
-rss=$(awk '/^VmRSS/ { print $2 }' /proc/$pid/status 2>/dev/null)
-wait $pid
-got=$?
-if [ $got -eq 0 ] && [ -n "$rss" ] && [ "$rss" -lt 16384 ]; then
+rss=
+bg_start "$tmp/out" '^idle$' 10 "$U" --mem=1G "$G/idle.hvt" 3 &&
+    rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$bg_pid/status" 2>/dev/null)
+bg_stop "$bg_pid" -
+if [ "$bg_status" -eq 0 ] && [ -n "$rss" ] && [ "$rss" -lt 16384 ]; then
     pass "lazy-memory (RSS ${rss} KiB with --mem=1G)"
 else
-    fail lazy-memory "exit $got, RSS '${rss}' KiB"
+    fail lazy-memory "exit $bg_status, RSS '${rss}' KiB"
 fi
 

@@ -1,4 +1,9 @@
 # suite-net.sh: NICs on real taps and a bridge: ping, flood, MTU, multi-NIC, hostile input (sourced by run-all).
+# shellcheck shell=sh
+
+# shellcheck source=tests/kvm/lib.sh
+. tests/kvm/lib.sh
+kvm_begin
 #
 # Needs root (it creates taps, a bridge and addresses); it never skips.  It
 # creates only interfaces named uhvt* on 10.77.0.0/16, refuses to touch one
@@ -9,20 +14,15 @@ P=$B/examples/ping.hvt
 N=$G/net_hostile.hvt
 NB=$G/net_batch.hvt
 net_links=
-net_pids=
 
+# net_cleanup: remove the interfaces (after kvm_exit stopped the monitors).
 net_cleanup() {
-    for p in $net_pids; do
-        kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-    done
-    net_pids=
     for l in $net_links; do
         ip link del "$l" 2>/dev/null
     done
     net_links=
 }
-trap 'net_cleanup; rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM HUP
+kvm_at_exit net_cleanup
 
 # net_link NAME ip-link-add-ARGS...: create interface NAME, remembered for cleanup.
 net_link() {
@@ -48,33 +48,35 @@ net_tap() {
         ip link set "$t" up >>"$tmp/out" 2>&1
 }
 
-# net_start OUT CMD...: run a monitor in the background until it says ready.
-net_start() {
-    o=$1
-    shift
-    "$@" >"$o" 2>&1 </dev/null &
-    net_pid=$!
-    net_pids="$net_pids $net_pid"
-    n=0
-    until grep -q 'ready' "$o" || [ $n -ge 300 ]; do
-        kill -0 $net_pid 2>/dev/null || break
-        sleep 0.1
-        n=$((n + 1))
-    done
-    grep -q 'ready' "$o"
-}
-
-# net_stop PID: SIGTERM it; the status (143 when it ended cleanly) in $net_status.
-net_stop() {
-    kill -TERM "$1" 2>/dev/null
-    wait "$1"
-    net_status=$?
-    rest=
-    for p in $net_pids; do [ "$p" = "$1" ] || rest="$rest $p"; done
-    net_pids=$rest
-}
-
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# net_guest MONITOR TAG: wrong requests from the guest; the batched calls
+# (NET_WRITEV, NET_READV): bad requests, a burst of 64 echo requests in
+# one call with every reply read back.
+net_guest() {
+    check "$2-net-oversize" 0 'mtu 1500: oversize -2 zero -2 runt -2 max 1514' \
+        "$1" --net=uhvt0 "$N" oversize
+    check_after "$2-net-bad-address" 123 '^writing from 0x' 'NIC write outside guest memory' \
+        "$1" --net=uhvt0 "$N" badaddr
+    check "$2-net-bad-handle" 0 'enodev ok' "$1" --net=uhvt0 "$N" badhandle
+    check "$2-net-batch-hostile" 0 'batch hostile ok: mtu 1500' "$1" --net=uhvt0 "$NB" hostile
+    check_after "$2-net-batch-bad-array" 123 '^writev with an array that leaves memory$' \
+        'NIC frame array outside guest memory' "$1" --net=uhvt0 "$NB" badarray
+    check_after "$2-net-batch-bad-buffer" 123 '^readv into a buffer that leaves memory$' \
+        'NIC read outside guest memory: frame 1 ' "$1" --net=uhvt0 "$NB" badbuf
+    check "$2-net-batch-burst-64" 0 'burst: 64 replies of 64' \
+        "$1" --timeout=60 --net=uhvt0 "$NB" burst 10.77.0.2 10.77.0.1 64
+    # The example, full-size frames, then SIGTERM.
+    ip neigh flush dev uhvt0
+    if bg_start "$tmp/ng" ready 30 "$1" --net=uhvt0 "$P" --ipv4=10.77.0.2/24; then
+        check "$2-net-ping-1472" 0 ' 0% packet loss' ping -c 20 -i 0.05 -s 1472 -W 5 10.77.0.2
+        check_stop "$2-net-ping-sigterm" "$bg_pid" "$tmp/ng"
+    else
+        cp "$tmp/ng" "$tmp/out"
+        fail "$2-net-ping-1472" "the ping example did not start"
+    fi
+    ip neigh flush dev uhvt0
+}
 
 net_suite() {
     if [ "$(id -u)" -ne 0 ]; then
@@ -106,23 +108,9 @@ net_suite() {
     check net-same-tap-twice 125 "tap 'uhvt0' is already attached to NIC 'net0'" \
         "$U" --net:net0=uhvt0 --net:net1=uhvt0 "$G/ping8.hvt"
 
-    # Wrong requests from the guest.
-    check net-oversize 0 'mtu 1500: oversize -2 zero -2 runt -2 max 1514' "$U" --net=uhvt0 "$N" oversize
-    check net-bad-address 123 'NIC write outside guest memory' "$U" --net=uhvt0 "$N" badaddr
-    check net-bad-handle 0 'enodev ok' "$U" --net=uhvt0 "$N" badhandle
-
-    # The batched calls (NET_WRITEV, NET_READV): bad requests, a burst of 64
-    # echo requests in one call with every reply read back, and a responder
-    # that reads and writes up to 64 frames per call, flooded.
-    check net-batch-hostile 0 'batch hostile ok: mtu 1500' "$U" --net=uhvt0 "$NB" hostile
-    check net-batch-bad-array 123 'NIC frame array outside guest memory' \
-        "$U" --net=uhvt0 "$NB" badarray
-    check net-batch-bad-buffer 123 'NIC read outside guest memory: frame 1 ' \
-        "$U" --net=uhvt0 "$NB" badbuf
-    check net-batch-burst-64 0 'burst: 64 replies of 64' \
-        "$U" --timeout=60 --net=uhvt0 "$NB" burst 10.77.0.2 10.77.0.1 64
-    if net_start "$tmp/nb" "$U" --net=uhvt0 "$NB" echo 10.77.0.2; then
-        pid=$net_pid
+    each_monitor net_guest
+    if bg_start "$tmp/nb" ready 30 "$U" --net=uhvt0 "$NB" echo 10.77.0.2; then
+        pid=$bg_pid
         ip neigh flush dev uhvt0
         check net-batch-ping 0 ' 0% packet loss' ping -c 3 -i 0.2 -W 5 10.77.0.2
         ping -f -c 1000 -w 120 10.77.0.2 >"$tmp/out" 2>&1
@@ -131,10 +119,8 @@ net_suite() {
         else
             fail net-batch-flood-1000 "$(grep transmitted "$tmp/out")"
         fi
-        check net-batch-ping-1472-df 0 ' 0% packet loss' ping -c 2 -s 1472 -M do -W 5 10.77.0.2
-        net_stop $pid
-        [ $net_status -eq 143 ] && pass net-batch-sigterm ||
-            { cp "$tmp/nb" "$tmp/out"; fail net-batch-sigterm "exit $net_status"; }
+        check net-batch-ping-1472-df 0 ' 0% packet loss' ping -c 2 -s 1472 -M 'do' -W 5 10.77.0.2
+        check_stop net-batch-sigterm "$pid" "$tmp/nb"
     else
         cp "$tmp/nb" "$tmp/out"
         fail net-batch-ping "the batched responder did not start"
@@ -142,8 +128,8 @@ net_suite() {
     ip neigh flush dev uhvt0
 
     # The example answers ARP and ping; then a flood of 1000, none lost.
-    if net_start "$tmp/ping0" "$U" --net=uhvt0 "$P" --ipv4=10.77.0.2/24; then
-        pid=$net_pid
+    if bg_start "$tmp/ping0" ready 30 "$U" --net=uhvt0 "$P" --ipv4=10.77.0.2/24; then
+        pid=$bg_pid
         mac0=$(sed -n 's/.* mac \([0-9a-f:]*\) .*/\1/p' "$tmp/ping0")
         check net-ping 0 ' 0% packet loss' ping -c 3 -i 0.2 -W 5 10.77.0.2
         check net-busy 125 "tap 'uhvt0' is in use" "$U" --net=uhvt0 "$P" --ipv4=10.77.0.3/24
@@ -155,13 +141,13 @@ net_suite() {
         else
             fail net-flood-1000 "$(grep transmitted "$tmp/out")"
         fi
-        check net-ping-1472-df 0 ' 0% packet loss' ping -c 2 -s 1472 -M do -W 5 10.77.0.2
-        net_stop $pid
-        if [ $net_status -eq 143 ] && echo "$mac0" | grep -Eq '^[0-9a-f][26ae](:[0-9a-f]{2}){5}$'; then
+        check net-ping-1472-df 0 ' 0% packet loss' ping -c 2 -s 1472 -M 'do' -W 5 10.77.0.2
+        bg_stop "$pid"
+        if [ "$bg_status" -eq 143 ] && echo "$mac0" | grep -Eq '^[0-9a-f][26ae](:[0-9a-f]{2}){5}$'; then
             pass "net-sigterm-and-default-mac ($mac0)"
         else
             cp "$tmp/ping0" "$tmp/out"
-            fail net-sigterm-and-default-mac "exit $net_status, mac '$mac0'"
+            fail net-sigterm-and-default-mac "exit $bg_status, mac '$mac0'"
         fi
     else
         cp "$tmp/ping0" "$tmp/out"
@@ -169,8 +155,8 @@ net_suite() {
     fi
 
     # The same names give the same MAC.
-    if net_start "$tmp/ping1" "$U" --net=uhvt0 "$P" --ipv4=10.77.0.2/24; then
-        net_stop $net_pid
+    if bg_start "$tmp/ping1" ready 30 "$U" --net=uhvt0 "$P" --ipv4=10.77.0.2/24; then
+        bg_stop "$bg_pid"
         mac1=$(sed -n 's/.* mac \([0-9a-f:]*\) .*/\1/p' "$tmp/ping1")
         if [ -n "$mac1" ] && [ "$mac1" = "${mac0:-}" ]; then
             pass net-mac-stable
@@ -182,37 +168,13 @@ net_suite() {
         fail net-mac-stable "the ping example did not start"
     fi
 
-    # The same through the ASan/UBSan monitor: any report changes the status.
-    export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1
-    S=$B/uhvt-san
-    check net-san-oversize 0 'oversize -2 zero -2 runt -2 max 1514' "$S" --net=uhvt0 "$N" oversize
-    check net-san-bad-address 123 'NIC write outside guest memory' "$S" --net=uhvt0 "$N" badaddr
-    check net-san-bad-handle 0 'enodev ok' "$S" --net=uhvt0 "$N" badhandle
-    check net-san-batch-hostile 0 'batch hostile ok' "$S" --net=uhvt0 "$NB" hostile
-    check net-san-batch-bad-buffer 123 'NIC read outside guest memory: frame 1 ' "$S" --net=uhvt0 "$NB" badbuf
-    check net-san-batch-burst 0 'burst: 64 replies of 64' \
-        "$S" --timeout=60 --net=uhvt0 "$NB" burst 10.77.0.2 10.77.0.1 64
-    ip neigh flush dev uhvt0
-    if net_start "$tmp/san" "$S" --net=uhvt0 "$P" --ipv4=10.77.0.2/24; then
-        pid=$net_pid
-        check net-san-ping 0 ' 0% packet loss' ping -c 20 -i 0.05 -s 1472 -W 5 10.77.0.2
-        net_stop $pid
-        [ $net_status -eq 143 ] && pass net-san-sigterm ||
-            { cp "$tmp/san" "$tmp/out"; fail net-san-sigterm "exit $net_status"; }
-    else
-        cp "$tmp/san" "$tmp/out"
-        fail net-san-ping "the ping example did not start under uhvt-san"
-    fi
-    unset ASAN_OPTIONS UBSAN_OPTIONS
-
     # A frame longer than the guest's buffer is dropped with EINVAL.
-    if net_start "$tmp/small" "$U" --net=uhvt0 --net-mac=02:00:00:00:00:42 "$N" smallread; then
-        pid=$net_pid
+    if bg_start "$tmp/small" ready 30 "$U" --net=uhvt0 --net-mac=02:00:00:00:00:42 "$N" smallread; then
+        pid=$bg_pid
         ip neigh replace 10.77.0.9 lladdr 02:00:00:00:00:42 dev uhvt0 nud permanent
         ping -c 1 -s 1000 -W 1 10.77.0.9 >/dev/null 2>&1
-        wait $pid
-        got=$?
-        net_pids=
+        bg_stop "$pid" -
+        got=$bg_status
         ip neigh del 10.77.0.9 dev uhvt0
         cp "$tmp/small" "$tmp/out"
         if [ $got -eq 0 ] && grep -q 'dropped: EINVAL' "$tmp/out"; then
@@ -227,8 +189,8 @@ net_suite() {
 
     # Jumbo frames: MTU 9000 on the tap is what the guest gets; --net-mac sets the MAC.
     ip link set uhvt0 mtu 9000
-    if net_start "$tmp/jumbo" "$U" --net=uhvt0 --net-mac=02:00:00:00:00:42 "$P" --ipv4=10.77.0.2/24; then
-        pid=$net_pid
+    if bg_start "$tmp/jumbo" ready 30 "$U" --net=uhvt0 --net-mac=02:00:00:00:00:42 "$P" --ipv4=10.77.0.2/24; then
+        pid=$bg_pid
         cp "$tmp/jumbo" "$tmp/out"
         if grep -q 'mac 02:00:00:00:00:42 mtu 9000 ' "$tmp/out"; then
             pass net-mtu-9000-and-mac
@@ -236,9 +198,9 @@ net_suite() {
             fail net-mtu-9000-and-mac "the guest reports otherwise"
         fi
         ip neigh flush dev uhvt0
-        check net-ping-8000-df 0 ' 0% packet loss' ping -c 3 -s 8000 -M do -W 5 10.77.0.2
-        check net-ping-8972-df 0 ' 0% packet loss' ping -c 3 -s 8972 -M do -W 5 10.77.0.2
-        net_stop $pid
+        check net-ping-8000-df 0 ' 0% packet loss' ping -c 3 -s 8000 -M 'do' -W 5 10.77.0.2
+        check net-ping-8972-df 0 ' 0% packet loss' ping -c 3 -s 8972 -M 'do' -W 5 10.77.0.2
+        bg_stop "$pid"
     else
         cp "$tmp/jumbo" "$tmp/out"
         fail net-mtu-9000-and-mac "the ping example did not start"
@@ -254,12 +216,12 @@ net_suite() {
     ipv4=
     for i in 0 1 2 3 4 5 6 7; do ipv4="$ipv4 --ipv4:net$i=10.77.$((10 + i)).2/24"; done
     # shellcheck disable=SC2086
-    if [ $ok -eq 1 ] && net_start "$tmp/ping8" "$U" $args "$G/ping8.hvt" $ipv4; then
-        pid=$net_pid
+    if [ $ok -eq 1 ] && bg_start "$tmp/ping8" ready 30 "$U" $args "$G/ping8.hvt" $ipv4; then
+        pid=$bg_pid
         for i in 0 1 2 3 4 5 6 7; do
             check net-multi-nic-$i 0 ' 0% packet loss' ping -c 1 -W 5 10.77.$((10 + i)).2
         done
-        net_stop $pid
+        bg_stop "$pid"
     else
         cat "$tmp/ping8" >>"$tmp/out" 2>/dev/null
         fail net-multi-nic "could not start eight NICs"
@@ -271,16 +233,16 @@ net_suite() {
         net_tap uhvtb0 && net_tap uhvtb1 && net_tap uhvtb2 &&
         ip link set uhvtb0 master uhvtbr0 && ip link set uhvtb1 master uhvtbr0 &&
         ip link set uhvtb2 master uhvtbr0 &&
-        net_start "$tmp/bra" "$U" --net=uhvtb0 "$P" --ipv4=10.77.1.2/24 &&
-        pa=$net_pid &&
-        net_start "$tmp/brb" "$U" --net=uhvtb1 "$P" --ipv4=10.77.1.3/24; then
-        pb=$net_pid
+        bg_start "$tmp/bra" ready 30 "$U" --net=uhvtb0 "$P" --ipv4=10.77.1.2/24 &&
+        pa=$bg_pid &&
+        bg_start "$tmp/brb" ready 30 "$U" --net=uhvtb1 "$P" --ipv4=10.77.1.3/24; then
+        pb=$bg_pid
         check net-bridge-host-a 0 ' 0% packet loss' ping -c 2 -W 5 10.77.1.2
         check net-bridge-host-b 0 ' 0% packet loss' ping -c 2 -W 5 10.77.1.3
         check net-bridge-guest-to-guests 0 'reply from 10\.77\.1\.3' \
             "$U" --timeout=60 --net=uhvtb2 "$G/net_pinger.hvt" 10.77.1.4 10.77.1.2 10.77.1.3
-        net_stop $pa
-        net_stop $pb
+        bg_stop "$pa"
+        bg_stop "$pb"
     else
         cat "$tmp/bra" "$tmp/brb" >>"$tmp/out" 2>/dev/null
         fail net-bridge "could not set up the bridge and two unikernels"
@@ -292,11 +254,11 @@ net_suite() {
         chmod 0666 /dev/kvm /dev/net/tun # as udev leaves them on Debian
         check net-not-owner 125 "not allowed to use tap 'uhvtr0'" \
             setpriv --reuid=65534 --regid=65534 --clear-groups "$U" --net=uhvtr0 "$P" --ipv4=10.77.2.2/24
-        if net_start "$tmp/user" setpriv --reuid=65534 --regid=65534 --clear-groups \
+        if bg_start "$tmp/user" ready 30 setpriv --reuid=65534 --regid=65534 --clear-groups \
             "$U" --net=uhvtu0 "$P" --ipv4=10.77.2.2/24; then
-            pid=$net_pid
+            pid=$bg_pid
             check net-non-root 0 ' 0% packet loss' ping -c 2 -W 5 10.77.2.2
-            net_stop $pid
+            bg_stop "$pid"
         else
             cp "$tmp/user" "$tmp/out"
             fail net-non-root "the ping example did not start as nobody"
@@ -309,6 +271,3 @@ net_suite() {
 }
 
 net_suite
-net_cleanup
-trap 'rm -rf "$tmp"' EXIT
-trap - INT TERM HUP

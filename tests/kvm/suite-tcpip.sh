@@ -1,4 +1,5 @@
 # suite-tcpip.sh: httpd and udp-echo over TCP/IP: requests, load, big bodies, hostile clients; unikernel against native.
+# shellcheck shell=sh
 #
 # Sourced by run-all (only when named, for now: tests/kvm/run-all tcpip),
 # or run on its own: `sudo SERVER=native sh tests/kvm/suite-tcpip.sh`.
@@ -14,52 +15,24 @@
 # refuses to touch one that exists, and removes what it made and stops the
 # servers it started, whatever happens.
 
-if ! command -v check >/dev/null 2>&1; then
-    # On its own: the helpers run-all gives every suite (the same as there).
+tcpip_alone=0
+if [ -z "${KVM_TALLY:-}" ]; then
+    # On its own, not under run-all: from the root, with its own tally.
     set -u
     cd "$(dirname "$0")/../.." || exit 1
-    B=${B:-build}
-    U=$B/uhvt
-    tmp=$(mktemp -d)
-    trap 'rm -rf "$tmp"' EXIT
-    passed=0
-    failed=0
     tcpip_alone=1
-    pass() { passed=$((passed + 1)); echo "PASS $1"; }
-    fail() {
-        failed=$((failed + 1))
-        echo "FAIL $1: $2"
-        [ -s "$tmp/out" ] && head -c 2000 "$tmp/out" | tail -n 15 | sed 's/^/    | /'
-    }
-    check() {
-        name=$1 want=$2 pattern=$3
-        shift 3
-        timeout -k 5 "${CHECK_TIMEOUT:-120}" "$@" >"$tmp/out" 2>&1 </dev/null
-        got=$?
-        if [ "$got" -eq 124 ] && [ "$want" -ne 124 ]; then
-            fail "$name" "did not finish within ${CHECK_TIMEOUT:-120} s"
-        elif [ "$got" -ne "$want" ]; then
-            fail "$name" "exit status $got, expected $want"
-        elif [ -n "$pattern" ] && ! grep -Eq -- "$pattern" "$tmp/out"; then
-            fail "$name" "output does not match /$pattern/"
-        else
-            pass "$name"
-        fi
-    }
-else
-    tcpip_alone=0
 fi
+# shellcheck source=tests/kvm/lib.sh
+. tests/kvm/lib.sh
+kvm_begin
 
 TP=$B/tests/tools/tcpprobe
 tcpip_links=
 tcpip_netns=
-tcpip_pids=
 
+# tcpip_cleanup: remove the namespaces and interfaces (after kvm_exit
+# stopped the servers).
 tcpip_cleanup() {
-    for p in $tcpip_pids; do
-        kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
-    done
-    tcpip_pids=
     for n in $tcpip_netns; do
         ip netns del "$n" 2>/dev/null # and the veth ends in it, and so their peers
     done
@@ -69,6 +42,11 @@ tcpip_cleanup() {
     done
     tcpip_links=
 }
+kvm_at_exit tcpip_cleanup
+
+# listening PORT: a TCP socket of this host listens on PORT.
+listening() { [ -n "$(ss -Hltn "sport = :$1")" ]; }
+
 # tcpip_free NAME...: true if no interface or namespace has any of these names.
 tcpip_free() {
     for x in "$@"; do
@@ -107,37 +85,14 @@ tcpip_ns() {
     } >"$tmp/out" 2>&1
 }
 
-# tcpip_start OUT CMD...: run a server in the background until it says ready.
+# tcpip_start OUT CMD...: run a server in the background until it says
+# ready; its PID in $bg_pid.
 tcpip_start() {
-    o=$1
+    ts_out=$1
     shift
-    "$@" >"$o" 2>&1 </dev/null &
-    tcpip_pid=$!
-    tcpip_pids="$tcpip_pids $tcpip_pid"
-    tcpip_waited=0
-    until grep -q 'ready' "$o" || [ $tcpip_waited -ge 300 ]; do
-        kill -0 $tcpip_pid 2>/dev/null || break
-        sleep 0.1
-        tcpip_waited=$((tcpip_waited + 1))
-    done
-    grep -q 'ready' "$o" || { cp "$o" "$tmp/out"; return 1; }
+    bg_start "$ts_out" ready 30 "$@" || { cp "$ts_out" "$tmp/out"; return 1; }
 }
 
-# tcpip_stop NAME PID: SIGTERM it; it must end by that signal (status 143).
-tcpip_stop() {
-    kill -TERM "$2" 2>/dev/null
-    wait "$2"
-    st=$?
-    rest=
-    for p in $tcpip_pids; do [ "$p" = "$2" ] || rest="$rest $p"; done
-    tcpip_pids=$rest
-    : >"$tmp/out"
-    if [ $st -eq 143 ]; then
-        pass "$1"
-    else
-        fail "$1" "exit status $st, expected 143"
-    fi
-}
 
 # tcpip_ab NAME URL AB-ARGS...: 16 concurrent clients, 2000 requests, every
 # one answered 2xx, within the check timeout.
@@ -238,6 +193,16 @@ tcpip_same() {
     fi
 }
 
+# tcpip_subject NAME HTTPD-PID UDP-PID ADDR UDPADDR: the server under test,
+# httpd on ADDR:80 and udp-echo on UDPADDR:7: every check, its answers
+# against the reference's, then each must end cleanly on SIGTERM.
+tcpip_subject() {
+    tcpip_checks "$1" "$4" 80 "$5" 7
+    tcpip_same "$1"
+    check_stop "tcpip-$1-httpd-sigterm" "$2"
+    check_stop "tcpip-$1-udp-sigterm" "$3"
+}
+
 # tcpip_client: the socket calls as a client (tests/guest/tcpip_api.c)
 # against Linux peers on the host side of a tap: the native httpd and
 # udp-echo, and a port nobody listens on; then the stack's arguments.
@@ -255,19 +220,22 @@ tcpip_client() {
     # is acknowledged, so every byte arrives.
     busybox nc -l -p 18099 >"$tmp/blast" 2>/dev/null &
     nc=$!
-    tcpip_pids="$tcpip_pids $nc"
-    sleep 0.2
+    bg_track $nc
+    if ! wait_until 10 listening 18099; then
+        echo "nothing listens on port 18099" >"$tmp/out"
+        fail tcpip-client-exit-setup "busybox nc -l did not listen"
+    fi
     check tcpip-client-exit-delivers 0 '' "$U" --net:net0=uhvtt2 "$G/tcpip_blast.hvt" \
         --ipv4=10.78.2.2/24 10.78.2.1 18099 3000000
-    wait $nc 2>/dev/null
+    bg_stop $nc -
     if [ "$(wc -c <"$tmp/blast")" -eq 3000000 ]; then
         pass tcpip-client-exit-all-bytes
     else
         echo "received $(wc -c <"$tmp/blast") bytes of 3000000" >"$tmp/out"
         fail tcpip-client-exit-all-bytes "data lost at exit"
     fi
-    check tcpip-client-no-ipv4 1 'ENETDOWN|Network is down' "$U" --net:net0=uhvtt2 \
-        "$G/tcpip_down.hvt"
+    check tcpip-client-no-ipv4 1 '^tcpip_down: socket: Network is down$' "$U" \
+        --net:net0=uhvtt2 "$G/tcpip_down.hvt"
     check tcpip-client-bad-ipv4 121 'ipv4=ADDR/PREFIX: bad address' "$U" --net:net0=uhvtt2 \
         "$api" --ipv4=10.78.2.300/24
     check tcpip-client-bad-prefix 121 'prefix not in 1..32' "$U" --net:net0=uhvtt2 \
@@ -282,11 +250,11 @@ tcpip_client() {
     # Malformed frames of every layer at the stack: it keeps serving.
     if tcpip_start "$tmp/junk.log" "$U" --net:net0=uhvtt2 --net-mac:net0=02:00:00:00:4e:03 \
         "$B/examples/httpd.hvt" --ipv4=10.78.2.3/24; then
-        junk=$tcpip_pid
+        junk=$bg_pid
         check tcpip-junk-frames 0 '20000 frames sent' "$B/tests/tools/framejunk" uhvtt2 \
             02:00:00:00:4e:03 10.78.2.3 20000
         check tcpip-junk-still-serves 0 '^ok$' curl -fsS --max-time 10 http://10.78.2.3/health
-        tcpip_stop tcpip-junk-sigterm "$junk"
+        check_stop tcpip-junk-sigterm "$junk"
     else
         fail tcpip-junk-setup "cannot start httpd on uhvtt2"
     fi
@@ -303,7 +271,7 @@ option router 10.78.2.1
 END
     : >"$tmp/udhcpd.leases"
     busybox udhcpd -f "$tmp/udhcpd.conf" >"$tmp/udhcpd.log" 2>&1 &
-    tcpip_pids="$tcpip_pids $!"
+    bg_track $!
     if tcpip_start "$tmp/dhcp.log" "$U" --net:net0=uhvtt2 "$B/examples/httpd.hvt" --ipv4=dhcp &&
         grep -q 'DHCP lease 10\.78\.2\.[56][0-9] netmask 255\.255\.255\.0 gateway 10\.78\.2\.1' \
             "$tmp/dhcp.log"; then
@@ -340,26 +308,22 @@ tcpip_suite() {
         fail tcpip-setup "cannot start the native reference httpd"
         return
     fi
-    ref=$tcpip_pid
+    ref=$bg_pid
     check tcpip-ref-get 0 'Hello from httpd' curl -fsS --max-time 10 http://10.78.9.2/
     cp "$tmp/out" "$tmp/ref.page"
     check tcpip-ref-sha256 0 '^[0-9a-f]{64} ' \
         sh -c 'curl -fsS --max-time 10 http://10.78.9.2/bytes/1048576 | sha256sum'
     cp "$tmp/out" "$tmp/ref.sha"
-    tcpip_stop tcpip-ref-sigterm "$ref"
+    check_stop tcpip-ref-sigterm "$ref"
 
     case ${SERVER:-uhvt} in
     native)
         # The subject: the same native programs, at the unikernels' addresses.
         if tcpip_ns uhvtns0 10.78.0.1 10.78.0.2 &&
             tcpip_start "$tmp/httpd.log" ip netns exec uhvtns0 "$B/examples/httpd-native" $opts &&
-            h=$tcpip_pid &&
+            h=$bg_pid &&
             tcpip_start "$tmp/udp.log" ip netns exec uhvtns0 "$B/examples/udp-echo-native"; then
-            u=$tcpip_pid
-            tcpip_checks native 10.78.0.2 80 10.78.0.2 7
-            tcpip_same native
-            tcpip_stop tcpip-native-httpd-sigterm "$h"
-            tcpip_stop tcpip-native-udp-sigterm "$u"
+            tcpip_subject native "$h" "$bg_pid" 10.78.0.2 10.78.0.2
         else
             fail tcpip-native-setup "cannot start the native servers in a namespace"
         fi
@@ -368,14 +332,10 @@ tcpip_suite() {
         if tcpip_tap uhvtt0 10.78.0.1/24 && tcpip_tap uhvtt1 10.78.1.1/24 &&
             tcpip_start "$tmp/httpd.log" "$U" --net:net0=uhvtt0 "$B/examples/httpd.hvt" \
                 --ipv4=10.78.0.2/24 --ipv4-gateway=10.78.0.1 $opts &&
-            h=$tcpip_pid &&
+            h=$bg_pid &&
             tcpip_start "$tmp/udp.log" "$U" --net:net0=uhvtt1 "$B/examples/udp-echo.hvt" \
                 --ipv4=10.78.1.2/24 --ipv4-gateway=10.78.1.1; then
-            u=$tcpip_pid
-            tcpip_checks uhvt 10.78.0.2 80 10.78.1.2 7
-            tcpip_same uhvt
-            tcpip_stop tcpip-uhvt-httpd-sigterm "$h"
-            tcpip_stop tcpip-uhvt-udp-sigterm "$u"
+            tcpip_subject uhvt "$h" "$bg_pid" 10.78.0.2 10.78.1.2
             tcpip_client
         else
             fail tcpip-uhvt-setup "cannot start the unikernels on taps uhvtt0 and uhvtt1"
@@ -388,13 +348,7 @@ tcpip_suite() {
     esac
 }
 
-trap 'tcpip_cleanup; rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM HUP
 tcpip_suite
-tcpip_cleanup
-trap 'rm -rf "$tmp"' EXIT
-trap - INT TERM HUP
 if [ "$tcpip_alone" -eq 1 ]; then
-    echo "tcpip: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
+    kvm_summary tcpip
 fi

@@ -212,11 +212,25 @@ Test(blk_queue, bad_arrays_and_buffers_end_the_guest)
     };
     put_reqs(r, 2);
     batch(UHVT_HC_BLK_SUBMIT, 1, REQS, 2, UHVT_EXIT_BAD_HYPERCALL);
-    usleep(10000);
+    cr_assert_eq(batch(UHVT_HC_BLK_REAP, 1, DONE, 8, VM_CONTINUE).done, 0);
+    /* A queued request holds its slot until reaped: all of them free means
+     * nothing of the batch was queued.  Fill them with flushes, barriers
+     * that complete after anything queued before them, then look. */
+    _Static_assert(UHVT_BLK_QUEUE_MAX <= UHVT_BATCH_MAX, "one batch fills the queue");
+    struct uhvt_blk_req f[UHVT_BLK_QUEUE_MAX];
+    for (unsigned i = 0; i < UHVT_BLK_QUEUE_MAX; i++)
+        f[i] = (struct uhvt_blk_req){.tag = 100 + i, .op = UHVT_BLK_OP_FLUSH};
+    put_reqs(f, UHVT_BLK_QUEUE_MAX);
+    cr_assert_eq(batch(UHVT_HC_BLK_SUBMIT, 1, REQS, UHVT_BLK_QUEUE_MAX, VM_CONTINUE).ret,
+                 UHVT_OK, "every slot is free");
+    int32_t ret[256];
+    memset(ret, 0x7f, sizeof(ret));
+    reap_all(UHVT_BLK_QUEUE_MAX, ret);
+    cr_assert_eq(ret[1], 0x7f7f7f7f, "no completion of the refused batch");
+    cr_assert_eq(ret[2], 0x7f7f7f7f, "no completion of the refused batch");
     uint8_t file[512];
     cr_assert_eq(pread(dev.fd, file, 512, 0), 512);
     cr_assert_eq(file[0], 0, "nothing of the batch was written");
-    cr_assert_eq(batch(UHVT_HC_BLK_REAP, 1, DONE, 8, VM_CONTINUE).done, 0);
 }
 
 Test(blk_queue, read_only)

@@ -1,5 +1,6 @@
 #!/bin/busybox sh
 # PID 1 of the tests/vm/run VM: mount the host root over 9p, load KVM, run the command, power off.
+# shellcheck shell=dash # busybox's ash, as close as shellcheck gets
 # Runs from the busybox initramfs; host binaries run via chroot /newroot with absolute paths
 # (busybox chroot would otherwise prefer its own applet of the same name, e.g. modprobe).
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
