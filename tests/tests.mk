@@ -74,6 +74,6 @@ NATIVE_TESTS := $(patsubst tests/guest/%.c,$(B)/tests/native/%,\
 	$(wildcard tests/guest/proc_*.c))
 $(B)/tests/native/%: tests/guest/%.c tests/guest/probe.h
 	@mkdir -p $(@D)
-	$(CC) -std=c11 -D_GNU_SOURCE -DNATIVE -O2 -Wall -Wextra -Werror -o $@ $<
+	$(CC) -std=c11 -DNATIVE -O2 -Wall -Wextra -Werror -o $@ $<
 
 tests: $(NATIVE_TESTS)

@@ -1,4 +1,5 @@
 /* proc_dup.c: test guest, also built for Linux: dup, dup2, dup3 and fcntl — shared open descriptions, FD_CLOEXEC, F_DUPFD, status flags, record locks. */
+#define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>

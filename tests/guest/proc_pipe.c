@@ -1,4 +1,5 @@
 /* proc_pipe.c: test guest, also built for Linux: pipes and pipe2 — capacity, atomicity, EOF, EPIPE, flags, packet mode, F_SETPIPE_SZ, poll, select, epoll. */
+#define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
