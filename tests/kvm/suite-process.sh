@@ -74,3 +74,71 @@ for what in read write eventfd poll; do
     check_after "blocks-forever-$what" 124 '^(reading|writing|polling)' 'timeout' \
         "$U" --timeout=2 "$G/pipe_block.hvt" "$what"
 done
+
+# uhvt-cc as CC= for builds written for Linux (see guest/uhvt-cc.in).
+C=$tmp/cc
+mkdir -p "$C/lib"
+cat >"$C/main.c" <<'END'
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include "twice.h"
+int main(void)
+{
+    printf("sqrt %.3f twice %d thread %d\n", sqrt(2.0), twice(21),
+           pthread_self() != 0);
+    return 0;
+}
+END
+printf 'int twice(int x);\n' >"$C/twice.h"
+printf '#include "twice.h"\nstatic int k = 2;\nint (*volatile f)(int);\nstatic int t(int x) { return k * x; }\nint twice(int x) { f = t; return f(x); }\n' >"$C/twice.c"
+printf '.globl twice\ntwice:\n#define TWO 2\n\timul $TWO, %%edi, %%eax\n\tret\n' >"$C/twice.S"
+cp "$C/twice.S" "$C/twice_S.txt"
+cp "$C/twice.c" "$C/twice_c.txt"
+UCC=$(cd "$B" && pwd)/uhvt-cc
+# cc_run NAME PATTERN SHELL-COMMANDS: the commands (run in $C, with $CC
+# the absolute uhvt-cc) build $C/app.hvt, which must run and print a line
+# matching PATTERN.
+cc_run() {
+    rm -f "$C/app.hvt" "$C/a.out"
+    if (cd "$C" && CC=$UCC sh -ec "$3") >"$tmp/out" 2>&1; then
+        check "$1" 0 "$2" "$U" --quiet "$C/app.hvt"
+    else
+        fail "$1" "uhvt-cc could not build it"
+    fi
+}
+main_ok='^sqrt 1\.414 twice 42 thread 1$'
+cc_run cc-libs-in-libc "$main_ok" \
+    '$CC -o app.hvt main.c twice.c -lm -lpthread -ldl -lrt -lutil -lcrypt -lresolv -l m -lc'
+cc_run cc-flto "$main_ok" \
+    '$CC -flto -O2 -c twice.c -o twice.o && $CC -flto -O2 -c main.c -o main.o && $CC -flto -O2 -o app.hvt main.o twice.o -lm'
+cc_run cc-flto-one-step "$main_ok" '$CC -flto -o app.hvt main.c twice.c -lm'
+cc_run cc-fpic-objects "$main_ok" \
+    '$CC -fPIC -c twice.c -o twice.o && $CC -fpie -c main.c && $CC -o app.hvt main.o twice.o'
+cc_run cc-assembler "$main_ok" '$CC -o app.hvt main.c twice.S'
+cc_run cc-x-lang "$main_ok" \
+    '$CC -o app.hvt main.c -x assembler-with-cpp twice_S.txt && $CC -c -x c twice_c.txt -o t.o && $CC -o app.hvt main.c t.o'
+cc_run cc-static-library "$main_ok" \
+    '$CC -c twice.c -o lib/twice.o && ar rcs lib/libtwice.a lib/twice.o && $CC -o app.hvt main.c -Llib -ltwice && $CC -o app.hvt main.c -L lib -l twice && $CC -o app.hvt main.c -Llib -l:libtwice.a'
+cc_run cc-default-output "$main_ok" '$CC main.c twice.c && mv a.out app.hvt'
+# Dependency files as gcc writes them.
+if (cd "$C" && "$UCC" -c -MMD -MF deps.d -MT obj main.c -o main.o &&
+    "$UCC" -c -MD twice.c -o t2.o && "$UCC" -MM main.c >mm.txt &&
+    "$UCC" -M -MG main.c >m.txt) >"$tmp/out" 2>&1 &&
+    grep -q '^obj: main.c twice.h' "$C/deps.d" && grep -q '^t2.o: twice.c' "$C/t2.d" &&
+    grep -q 'twice.h' "$C/mm.txt" && grep -q 'math.h' "$C/m.txt"; then
+    pass cc-dependency-files
+else
+    fail cc-dependency-files "-MMD -MF -MT, -MD, -MM or -M wrote no such file"
+fi
+check cc-preprocess 0 '^int x = 42;$' sh -c \
+    "printf '#define N 42\nint x = N;\n' | '$UCC' -E -x c -"
+check cc-shared-refused 1 '^uhvt-cc: -shared: a unikernel is one static image' \
+    "$UCC" -shared -fPIC -o "$C/x.so" "$C/twice.c"
+check cc-pie-refused 1 '^uhvt-cc: -pie: a uhvt image is static and position-dependent' \
+    "$UCC" -pie -o "$C/x" "$C/main.c" "$C/twice.c"
+check cc-host-library-refused 1 '^uhvt-cc: cannot find -lz: no libz\.a in the -L directories' \
+    "$UCC" -o "$C/x.hvt" "$C/main.c" "$C/twice.c" -lz
+check cc-help 0 '^  uhvt-cc \[--net=NAME\]' "$UCC" --help
+check cc-version 0 '^uhvt-cc: images for uhvt, ABI version [0-9]+$' "$UCC" --version
+check cc-gcc-questions 0 '^[0-9]+' "$UCC" -dumpversion
