@@ -22,8 +22,9 @@
 struct file {
     const struct fd_ops *ops;
     void *obj;
-    int flags; /* status flags: FD_STATUS_FLAGS */
+    int flags; /* status flags: FD_SETFL */
     int refs;  /* descriptors naming it; 0 when free */
+    int owner; /* F_SETOWN's pid: kept, as no SIGIO is ever sent */
 };
 
 struct fd {
@@ -114,7 +115,9 @@ unsigned fd_poll(long fd, uint32_t *gen)
  * The one place a call waits for another party: nothing but the network
  * stack and the clock can change anything while this thread waits, so
  * let the stack run.  Without threads, a wait on the program's own pipe or
- * eventfd therefore lasts forever, as it would on Linux.
+ * eventfd therefore lasts forever, as it would on Linux.  (A waiting call
+ * holds no reference to its description: once another thread can close
+ * the descriptor meanwhile, it must take one, as Linux's fdget does.)
  */
 void fd_wait(void)
 {
@@ -341,6 +344,8 @@ static long fd_lock(struct fd *f, long cmd, struct flock *fl)
         return -EINVAL;
     if (l.l_start < 0 || (l.l_len < 0 && l.l_start + l.l_len < 0))
         return -EINVAL;
+    if (l.l_len > 0 && l.l_len - 1 > INT64_MAX - l.l_start)
+        return -EOVERFLOW;
     switch (l.l_type) {
     case F_RDLCK:
     case F_WRLCK:
@@ -394,6 +399,11 @@ long sys_fcntl(const long a[6])
     case F_OFD_SETLK:
     case F_OFD_SETLKW:
         return fd_lock(f, a[1], (struct flock *)a[2]);
+    case F_GETOWN:
+        return f->file->owner;
+    case F_SETOWN:
+        f->file->owner = (int)a[2];
+        return 0;
     case F_GETPIPE_SZ:
     case F_SETPIPE_SZ:
         if (f->file->ops != &pipe_write_ops && f->file->ops != &pipe_read_ops)

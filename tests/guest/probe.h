@@ -30,7 +30,7 @@ static const char *probe_errno(int e)
         E(EAGAIN); E(ENOMEM); E(EACCES); E(EFAULT); E(EBUSY); E(EEXIST);
         E(ENODEV); E(EINVAL); E(ENFILE); E(EMFILE); E(ENOTTY); E(ESPIPE);
         E(EPIPE); E(ERANGE); E(EDEADLK); E(ENOSYS); E(ENOTSOCK);
-        E(EOPNOTSUPP); E(EAFNOSUPPORT);
+        E(EOPNOTSUPP); E(EAFNOSUPPORT); E(EOVERFLOW);
 #undef E
     }
     snprintf(other, sizeof other, "errno%d", e);

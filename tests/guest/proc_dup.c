@@ -135,6 +135,9 @@ int main(void)
     CALL(fcntl(p[0], F_GETFL));
     CALL(fcntl(p[0], F_SETFL, 0));
     CALL(fcntl(p[0], F_GETFL));
+    CALL(fcntl(p[0], F_GETOWN));
+    CALL(fcntl(p[0], F_SETOWN, getpid()));
+    CALL(fcntl(20, F_GETOWN) == getpid());
 
     puts("== record locks");
     show_lock(p[1], F_SETLK, F_WRLCK, SEEK_SET, 0, 0, 0);
@@ -150,6 +153,9 @@ int main(void)
     show_lock(p[0], F_SETLK, 7, SEEK_SET, 0, 0, 0);
     show_lock(p[0], F_SETLK, F_RDLCK, 9, 0, 0, 0);
     show_lock(p[0], F_SETLK, F_RDLCK, SEEK_SET, -1, 0, 0);
+    show_lock(p[0], F_SETLK, F_RDLCK, SEEK_SET, 10, -11, 0);
+    show_lock(p[0], F_SETLK, F_RDLCK, SEEK_SET, 10, -10, 0);
+    show_lock(p[0], F_SETLK, F_RDLCK, SEEK_SET, 10, 0x7fffffffffffffffL, 0);
     show_lock(p[0], F_OFD_SETLK, F_RDLCK, SEEK_SET, 0, 0, 0);
     show_lock(p[0], F_OFD_SETLK, F_RDLCK, SEEK_SET, 0, 0, 5);
     show_lock(p[0], F_OFD_GETLK, F_RDLCK, SEEK_SET, 0, 0, 0);
