@@ -85,6 +85,7 @@ static long console_ioctl(void *obj, unsigned long req, void *arg)
 
 static const struct fd_ops console_ops = {
     .mode = S_IFCHR | 0620,
+    .access = O_RDWR,
     .readv = console_readv,
     .writev = console_writev,
     .poll = console_poll,

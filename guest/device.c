@@ -47,7 +47,7 @@ PUBLIC int uhvt_poll(uint64_t deadline_ns, uint64_t *ready)
         .timeout_ns = deadline_ns > now ? deadline_ns - now : 0,
     };
 
-    hypercall(UHVT_HC_POLL, &p);
+    clock_poll(&p);
     if (ready != NULL)
         *ready = p.ret == UHVT_OK ? p.ready : 0;
     return -p.ret;

@@ -1,5 +1,6 @@
 /* epoll.c: epoll instances: interest lists scanned for readiness, level- and edge-triggered. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -126,6 +127,7 @@ static void epoll_close(void *obj)
 
 static const struct fd_ops epoll_ops = {
     .mode = 0600, /* an anonymous inode, as on Linux */
+    .access = O_RDWR,
     .readv = epoll_rw,
     .writev = epoll_rw,
     .poll = epoll_poll,

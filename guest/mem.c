@@ -185,6 +185,28 @@ void *mem_alloc(size_t len)
     return len == 0 ? NULL : (void *)mem_map(len);
 }
 
+void mem_release(void *p, size_t len)
+{
+    uintptr_t a = (uintptr_t)p;
+
+    if (p != NULL)
+        (void)mem_free(a, a + mem_pages(len)); /* a full list leaks them */
+}
+
+/*
+ * Pages ever handed out (the touched part of the heap, which is what the
+ * host has had to back), and pages free for brk or mmap now.
+ */
+void mem_usage(uint64_t *touched, uint64_t *avail)
+{
+    uint64_t free = mem.top - mem.brk_end;
+
+    for (size_t i = 0; i < mem.nfree; i++)
+        free += mem.free[i].end - mem.free[i].start;
+    *touched = (mem.clean_lo - mem.lo) + (mem.hi - mem.clean_hi);
+    *avail = free;
+}
+
 /* Linux's brk returns the new break, or the old one on failure. */
 long sys_brk(const long a[6])
 {

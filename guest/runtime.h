@@ -31,6 +31,10 @@ extern struct uhvt_boot_info boot_info;
 void mem_setup(const struct uhvt_boot_info *bi);
 /* Zeroed, page-aligned memory of `len` bytes, or 0 when exhausted. */
 void *mem_alloc(size_t len);
+/* Return what mem_alloc gave (NULL: nothing). */
+void mem_release(void *p, size_t len);
+/* Bytes of heap ever handed out (touched), and free now (avail). */
+void mem_usage(uint64_t *touched, uint64_t *avail);
 /* Whether [p, p + len) lies in guest memory, so a hypercall may carry it. */
 int mem_check(const void *p, size_t len);
 long sys_brk(const long a[6]);
@@ -43,6 +47,11 @@ long sys_mprotect(const long a[6]);
 /* clock.c: the TSC clock; nanoseconds since boot. */
 void clock_init(const struct uhvt_boot_info *bi);
 uint64_t clock_monotonic(void);
+/* CPU time: ns since boot not spent waiting in UHVT_HC_POLL. */
+uint64_t clock_cpu(void);
+struct uhvt_hc_poll;
+/* UHVT_HC_POLL, with the time it waits counted as idle. */
+void clock_poll(struct uhvt_hc_poll *p);
 /* Block until `deadline_ns` (monotonic) passes; see UHVT_HC_POLL. */
 void clock_sleep_until(uint64_t deadline_ns);
 struct timespec;
@@ -76,21 +85,39 @@ long sys_getrandom(const long a[6]);
 struct iovec;
 struct fd_ops {
     unsigned mode; /* st_mode for fstat */
+    int access;    /* O_RDONLY, O_WRONLY or O_RDWR: for F_GETFL, and read
+                      or write on a descriptor without it is -EBADF */
     long (*readv)(void *obj, const struct iovec *iov, int n, int flags);
     long (*writev)(void *obj, const struct iovec *iov, int n, int flags);
     unsigned (*poll)(void *obj, uint32_t *gen);
     long (*ioctl)(void *obj, unsigned long req, void *arg); /* may be NULL */
     void (*close)(void *obj);                               /* may be NULL */
 };
-/* The lowest free descriptor for `obj`, or -EMFILE; flags: O_NONBLOCK, O_CLOEXEC. */
+/*
+ * A new open file description for `obj` and the lowest free descriptor
+ * naming it, or -EMFILE; flags: O_CLOEXEC, and status flags (O_NONBLOCK,
+ * O_DIRECT...) passed to readv and writev.  ops->close(obj) runs when the
+ * last descriptor naming the description is closed.
+ */
 int fd_alloc(const struct fd_ops *ops, void *obj, int flags);
-/* fd's object if it is of kind `ops` (and its O_NONBLOCK in *flags), else NULL. */
+/* fd's object if it is of kind `ops` (and its status flags in *flags), else NULL. */
 void *fd_obj(long fd, const struct fd_ops *ops, int *flags);
 const struct fd_ops *fd_kind(long fd);
 /* fd's readiness, POLLNVAL if it is not open. */
 unsigned fd_poll(long fd, uint32_t *gen);
 /* The total length of a valid iovec array in guest memory, or -errno. */
 long fd_iov_check(const struct iovec *iov, long n);
+/* A position in a checked iovec array, for copying a little at a time. */
+struct iov_cursor {
+    const struct iovec *iov;
+    int n, i;   /* entries; the current one */
+    size_t off; /* bytes of the current one done */
+};
+/* Copy up to `len` bytes out to the buffers, or in from them; the count. */
+size_t fd_iov_out(struct iov_cursor *c, const void *src, size_t len);
+size_t fd_iov_in(struct iov_cursor *c, void *dst, size_t len);
+/* Wait for something to happen: a blocking call's retry loop calls it. */
+void fd_wait(void);
 long sys_read(const long a[6]);
 long sys_readv(const long a[6]);
 long sys_write(const long a[6]);
@@ -99,8 +126,42 @@ long sys_close(const long a[6]);
 long sys_lseek(const long a[6]);
 long sys_ioctl(const long a[6]);
 long sys_fcntl(const long a[6]);
+long sys_dup(const long a[6]);
+long sys_dup2(const long a[6]);
+long sys_dup3(const long a[6]);
 long sys_fstat(const long a[6]);
 long sys_newfstatat(const long a[6]);
+
+/* pipe.c: pipes, with Linux's buffer of page-sized slots. */
+extern const struct fd_ops pipe_read_ops, pipe_write_ops;
+/* F_GETPIPE_SZ and F_SETPIPE_SZ on a pipe's descriptor. */
+long pipe_fcntl(void *obj, long cmd, unsigned arg);
+long sys_pipe(const long a[6]);
+long sys_pipe2(const long a[6]);
+
+/* eventfd.c: event counters. */
+long sys_eventfd(const long a[6]);
+long sys_eventfd2(const long a[6]);
+
+/*
+ * proc.c: the process's identity and limits.  proc_rlimit: the soft limit
+ * of RLIMIT_* `res`.
+ */
+uint64_t proc_rlimit(int res);
+long sys_getrlimit(const long a[6]);
+long sys_setrlimit(const long a[6]);
+long sys_prlimit64(const long a[6]);
+long sys_getrusage(const long a[6]);
+long sys_times(const long a[6]);
+long sys_umask(const long a[6]);
+long sys_setsid(const long a[6]);
+long sys_setpgid(const long a[6]);
+long sys_getpgid(const long a[6]);
+long sys_getsid(const long a[6]);
+long sys_sysinfo(const long a[6]);
+long sys_sched_getaffinity(const long a[6]);
+long sys_sched_setaffinity(const long a[6]);
+long sys_getcpu(const long a[6]);
 
 /* console.c: descriptors 0, 1 and 2. */
 void console_init(void);

@@ -23,7 +23,8 @@ $(B)/tests/kvm/%: tests/kvm/%.c $(MONITOR_LIB_OBJS)
 # One small unikernel per behaviour, judged by exit status and output.
 # UHVT_CC_FLAGS declares devices: set it per file or per name pattern below.
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(B)/tests/guest/%.hvt,$(wildcard tests/guest/*.c))
-$(B)/tests/guest/%.hvt: tests/guest/%.c tests/guest/wire.h $(B)/uhvt-cc $(GUEST_RT)
+$(B)/tests/guest/%.hvt: tests/guest/%.c tests/guest/wire.h tests/guest/probe.h \
+		$(B)/uhvt-cc $(GUEST_RT)
 	@mkdir -p $(@D)
 	$(B)/uhvt-cc $(UHVT_CC_FLAGS) -o $@ $<
 
@@ -65,3 +66,14 @@ tests: $(TEST_TOOLS)
 
 # TCP/IP test guests (tcpip_*.c): the stack over one NIC, net0.
 $(B)/tests/guest/tcpip_%.hvt: UHVT_CC_FLAGS := --net=net0 --tcpip
+
+# Process test guests (proc_*.c) are also built for Linux, against the
+# host's C library: tests/kvm/suite-process.sh compares the two outputs.
+$(B)/tests/guest/proc_%.hvt: UHVT_CC_FLAGS := -Wall -Wextra -Werror
+NATIVE_TESTS := $(patsubst tests/guest/%.c,$(B)/tests/native/%,\
+	$(wildcard tests/guest/proc_*.c))
+$(B)/tests/native/%: tests/guest/%.c tests/guest/probe.h
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -DNATIVE -O2 -Wall -Wextra -Werror -o $@ $<
+
+tests: $(NATIVE_TESTS)

@@ -358,6 +358,7 @@ static long sockio_ioctl(void *obj, unsigned long req, void *arg)
 
 const struct fd_ops sock_ops = {
     .mode = S_IFSOCK | 0777,
+    .access = O_RDWR,
     .readv = sockio_readv,
     .writev = sockio_writev,
     .poll = sockio_poll,

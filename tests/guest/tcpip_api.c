@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -306,6 +307,53 @@ static void check_http(int http)
     close(ep);
 }
 
+/*
+ * Sockets share the descriptor table with pipes and eventfds: dup'd
+ * sockets share one connection and its flags, which ends with the last
+ * descriptor; poll and epoll watch all kinds at once.
+ */
+static void check_shared(int http)
+{
+    static char buf[1 << 16];
+    const char req[] = "GET /health HTTP/1.0\r\n\r\n";
+    int s = tcp_to(http), p[2], e = eventfd(0, EFD_NONBLOCK);
+
+    CHECK("pipe beside sockets", pipe(p) == 0 && e >= 0);
+    int d = dup(s);
+    CHECK("dup of a socket", d >= 0 && (fcntl(d, F_GETFL) & O_ACCMODE) == O_RDWR);
+    CHECK("O_NONBLOCK is shared",
+          fcntl(s, F_SETFL, O_NONBLOCK) == 0 && (fcntl(d, F_GETFL) & O_NONBLOCK) &&
+              fcntl(d, F_SETFL, 0) == 0 && !(fcntl(s, F_GETFL) & O_NONBLOCK));
+    struct sockaddr_in me;
+    socklen_t ml = sizeof me;
+    CHECK("closing one leaves the connection open",
+          close(s) == 0 && getpeername(d, (struct sockaddr *)&me, &ml) == 0 &&
+              write(d, req, sizeof req - 1) == sizeof req - 1);
+    CHECK("dup2 of a socket", dup2(d, 100) == 100);
+    struct pollfd pf[3] = { { p[0], POLLIN, 0 }, { e, POLLIN, 0 }, { 100, POLLIN, 0 } };
+    CHECK("poll over a pipe, an eventfd and a socket",
+          poll(pf, 3, 5000) == 1 && pf[0].revents == 0 && pf[1].revents == 0 &&
+              (pf[2].revents & POLLIN));
+    int ep = epoll_create1(0);
+    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 1 }, out[4];
+    epoll_ctl(ep, EPOLL_CTL_ADD, 100, &ev);
+    ev.data.u64 = 2;
+    epoll_ctl(ep, EPOLL_CTL_ADD, e, &ev);
+    eventfd_write(e, 1);
+    CHECK("epoll over an eventfd and a socket", epoll_wait(ep, out, 4, 0) == 2);
+    close(ep);
+    CHECK("a pipe is not a socket",
+          send(p[1], "x", 1, 0) < 0 && errno == ENOTSOCK);
+    CHECK("nor an eventfd",
+          getsockopt(e, SOL_SOCKET, SO_TYPE, buf, &ml) < 0 && errno == ENOTSOCK);
+    close(d);
+    size_t n = read_all(100, buf, sizeof buf - 1);
+    buf[n] = '\0';
+    CHECK("the response through the last descriptor", strstr(buf, " 200 ") != NULL);
+    CHECK("then the last close", close(100) == 0 && close(p[0]) == 0 &&
+                                     close(p[1]) == 0 && close(e) == 0);
+}
+
 static void check_udp(int echo)
 {
     int u = socket(AF_INET, SOCK_DGRAM, 0);
@@ -353,6 +401,7 @@ int main(int argc, char **argv)
     check_creation();
     check_connect(atoi(argv[2]), atoi(argv[4]));
     check_http(atoi(argv[2]));
+    check_shared(atoi(argv[2]));
     check_udp(atoi(argv[3]));
     printf("tcpip_api: %d failed\n", failures);
     return failures != 0;
