@@ -1,4 +1,10 @@
 # suite-process.sh: descriptors, limits and identity, each probe's answers compared with Linux's; uhvt-cc as a drop-in CC (sourced by run-all).
+# shellcheck shell=sh
+# shellcheck disable=SC2016 # the cc-* commands expand $CC in their own shell
+
+# shellcheck source=tests/kvm/lib.sh
+. tests/kvm/lib.sh
+kvm_begin
 
 # process_same NAME [UHVT OPTIONS]: tests/guest/NAME.c runs as a unikernel
 # and as the same source built for Linux (build/tests/native/NAME, which
@@ -14,10 +20,10 @@ process_same() {
     ps_got=$?
     grep -v '^#' "$tmp/native" >"$tmp/native.cmp"
     grep -v '^#' "$tmp/out" >"$tmp/guest.cmp"
-    if [ $ps_native -ne 0 ] || [ "$(tail -n 1 "$tmp/native")" != done ]; then
+    if [ $ps_native -ne 0 ] || [ "$(tail -n 1 "$tmp/native")" != "done" ]; then
         cp "$tmp/native" "$tmp/out"
         fail "$ps_name-as-linux" "the native build failed (exit $ps_native)"
-    elif [ $ps_got -ne 0 ] || [ "$(tail -n 1 "$tmp/out")" != done ]; then
+    elif [ $ps_got -ne 0 ] || [ "$(tail -n 1 "$tmp/out")" != "done" ]; then
         fail "$ps_name-as-linux" "the guest failed (exit $ps_got)"
     elif ! diff -u "$tmp/native.cmp" "$tmp/guest.cmp" >"$tmp/diff"; then
         cp "$tmp/diff" "$tmp/out"
