@@ -268,7 +268,7 @@ enum uhvt_exit {
     UHVT_EXIT_BAD_HYPERCALL = 123, /* malformed request or unexpected exit */
     UHVT_EXIT_TIMEOUT = 124,       /* --timeout expired */
     UHVT_EXIT_SETUP = 125,         /* the monitor could not start the guest */
-    UHVT_EXIT_HOST = 126,          /* the host's KVM could not run the guest */
+    UHVT_EXIT_HOST = 126,          /* the host (KVM, I/O) could not run it */
     /* 128 + signal number: ended by SIGINT, SIGTERM or SIGHUP. */
 };
 

@@ -13,9 +13,12 @@
  * Anything else (a FIFO, a directory, a terminal) is refused without
  * waiting for it.  The whole file is locked with an open-file-description
  * lock (blk_lock_take): a write lock for read-write, a shared one for
- * read-only, so no two monitors ever have the same image open while one of
- * them may write it.  The lock lasts as long as this fd: closing it, or the
- * monitor's exit however it comes (even SIGKILL), releases it at once.
+ * read-only, so no two monitors attach the same image while one of them
+ * may write it.  The lock lasts as long as this fd: closing it, or the
+ * monitor's exit however it comes (even SIGKILL), releases it at once --
+ * while the disk's io_uring, on its own unlocked description
+ * (blk_file_reopen), may still finish a request the dead monitor left in
+ * flight: only requests no one acknowledged.
  *
  * On success returns the fd and sets *capacity to the size in bytes, which
  * is a non-zero multiple of `sector_size`.  Returns -1 with a message in

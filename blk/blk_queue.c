@@ -143,6 +143,8 @@ static int32_t queue_check(const struct blk_dev *d, const struct uhvt_blk_req *r
     case UHVT_BLK_OP_WRITE:
         if (d->read_only)
             return UHVT_EROFS;
+        if (d->failed) /* never sent: the latch refuses it, as BLK_WRITE does */
+            return UHVT_EIO;
         /* fall through */
     case UHVT_BLK_OP_READ:
         return blk_check(d, r->offset, r->len);

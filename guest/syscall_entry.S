@@ -3,7 +3,8 @@
 /*
  * SYSCALL from ring 0 does not switch stacks and pushes nothing: rcx holds
  * the return rip and r11 the caller's rflags (FMASK has cleared IF, TF, DF,
- * NT and AC).  The caller may keep live data in the 128-byte red zone below
+ * NT and AC on hardware KVM; PVM ignores FMASK, so DF is cleared here for
+ * both: the C ABI wants it clear).  The caller may keep live data in the 128-byte red zone below
  * rsp, so step over it before pushing anything.
  *
  * As on Linux, only rax (the result), rcx and r11 change; every other
@@ -18,6 +19,7 @@
     .type syscall_entry, @function
     .balign 16
 syscall_entry:
+    cld
     leaq -128(%rsp), %rsp
     /* struct syscall_frame, from the top: flags, rip, a[5..0], nr. */
     pushq %r11

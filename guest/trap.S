@@ -1,8 +1,10 @@
 /* trap.S: entry stubs for CPU exceptions 0-31. */
 
 /*
- * Every gate uses an IST stack (see cpu.c), so these run on a known good
- * stack.  Each stub makes the frame uniform (a 0 error code where the CPU
+ * On hardware KVM every gate uses an IST stack (see cpu.c), so these run
+ * on a known good stack; under PVM, which has no IST, on the faulting
+ * code's own stack (a stack overflow there becomes a triple fault the
+ * monitor reports).  Each stub makes the frame uniform (a 0 error code where the CPU
  * pushes none), adds its vector and hands the frame to trap_report, which
  * ends the guest: nothing here ever returns to the faulting code.
  */

@@ -83,8 +83,8 @@ int vm_kvm_create(struct vm_kvm *k, const struct mem *m, char why[WHY_MAX])
     k->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (k->sys_fd < 0) {
         if (errno == ENOENT)
-            return why_fail(why, "/dev/kvm does not exist: load kvm-intel or "
-                                 "kvm-amd, or enable virtualization");
+            return why_fail(why, "/dev/kvm does not exist: load kvm-intel, "
+                                 "kvm-amd or kvm-pvm, or enable virtualization");
         if (errno == EACCES)
             return why_fail(why, "/dev/kvm: permission denied: add yourself "
                                  "to its group (usually 'kvm')");

@@ -22,7 +22,7 @@ struct kvmstats {
 /*
  * Open the vCPU's stats fd and find the counters worth showing (exits by
  * kind, and instructions KVM emulated: a guest running natively has few).
- * Reads everything it needs to know now, so that kvmstats_print needs only
+ * Reads everything it needs to know now, so that kvmstats_format needs only
  * pread64 on the fd (the sandbox allows that much).  Returns 0, or -1 with
  * a reason in `why` when KVM has no binary statistics.
  */

@@ -5,9 +5,10 @@
 /*
  * Page 0 stays unmapped so a NULL dereference faults.  Everything the monitor
  * writes lives below LAYOUT_IMAGE_MIN; the ELF image must start at or above
- * it.  The GDT page stays in use while the guest runs (a PVM guest keeps the
- * monitor's GDT rather than pay a trap to load its own); the rest of this
- * area the guest may reuse once it has read its boot info.
+ * it.  The GDT page (with the TSS at LAYOUT_GDT + 0x80: a PVM guest keeps
+ * the monitor's GDT rather than pay a trap to load its own) and the page
+ * tables (CR3) stay in use while the guest runs; the boot area the guest
+ * may reuse once it has read its boot info.
  */
 #define LAYOUT_GDT 0x1000ULL
 #define LAYOUT_BOOT 0x2000ULL     /* boot info, program headers, argv */

@@ -38,8 +38,8 @@ static const char usage_tail[] =
     "  123    the guest made a malformed hypercall or touched no-man's land\n"
     "  124    --timeout expired\n"
     "  125    uhvt could not start the guest (bad options, image, KVM)\n"
-    "  126    the host's KVM could not run the guest (internal error,\n"
-    "         emulation or entry failure): not the guest's fault\n"
+    "  126    the host could not run the guest (a KVM internal error,\n"
+    "         emulation or entry failure; io_uring refusing disk I/O)\n"
     "  128+N  ended by signal N (SIGINT, SIGTERM, SIGHUP)\n";
 
 void options_usage(FILE *f)

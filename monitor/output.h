@@ -18,7 +18,9 @@ enum output_stream {
  * with O_NONBLOCK (setting O_NONBLOCK on the inherited description would
  * change it for every process sharing it, such as the shell's terminal).
  * Where that fails (no /proc, no permission) or the fd is something else,
- * output_write waits with ppoll and writes at most PIPE_BUF bytes at a time.
+ * output_write waits with ppoll and writes at most PIPE_BUF bytes at a time:
+ * that never waits on a pipe or FIFO, but a terminal on hold may take
+ * fewer bytes than ppoll's POLLOUT promised (docs/security.md).
  * Regular files and block devices are used as they are: no reader can stall
  * them.  Never fails: the stream is then just the inherited fd.
  */

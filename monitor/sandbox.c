@@ -90,7 +90,6 @@ int sandbox_enter(const struct vm *vm, char why[WHY_MAX])
     /* main: the end. */
     allow(&r, SCMP_SYS(exit_group), 0, ANY, ANY);
     /* Devices: each call only on the fds registered for it. */
-    allow_dev_fds(&r, vm, SCMP_SYS(read), VM_FD_READ);
     allow_dev_fds(&r, vm, SCMP_SYS(readv), VM_FD_READ);
     allow_dev_fds(&r, vm, SCMP_SYS(write), VM_FD_WRITE);
     allow_dev_fds(&r, vm, SCMP_SYS(pread64), VM_FD_PREAD);

@@ -8,16 +8,20 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+static const int ending[] = {SIGINT, SIGTERM, SIGHUP, SIGALRM};
+
 int signals_setup(struct vm *vm, unsigned timeout, char why[WHY_MAX])
 {
     sigset_t set, old;
     sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGALRM);
     if (sigprocmask(SIG_BLOCK, NULL, &old) < 0)
         return why_fail(why, "sigprocmask: %s", strerror(errno));
+    /* Unblocked inside KVM_RUN whatever uhvt inherited, or a guest that
+     * spins could not be stopped. */
+    for (size_t i = 0; i < sizeof(ending) / sizeof(ending[0]); i++) {
+        sigaddset(&set, ending[i]);
+        sigdelset(&old, ending[i]);
+    }
 
     /*
      * Inside KVM_RUN the mask from before applies, so a pending signal kicks
@@ -33,6 +37,9 @@ int signals_setup(struct vm *vm, unsigned timeout, char why[WHY_MAX])
     if (ioctl(vm->kvm.vcpu_fd, KVM_SET_SIGNAL_MASK, &kmask) < 0)
         return why_fail(why, "KVM_SET_SIGNAL_MASK: %s", strerror(errno));
 
+    /* An inherited SIG_IGN would drop the signal before sig_fd saw it. */
+    for (size_t i = 0; i < sizeof(ending) / sizeof(ending[0]); i++)
+        signal(ending[i], SIG_DFL);
     if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
         return why_fail(why, "sigprocmask: %s", strerror(errno));
     vm->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);

@@ -29,7 +29,7 @@ struct vm_dev {
 
 /* What the sandbox lets the monitor do with a host fd a device opened. */
 enum vm_fd_use {
-    VM_FD_READ = 1,   /* read, readv */
+    VM_FD_READ = 1,   /* readv (a frame and the scratch behind it) */
     VM_FD_WRITE = 2,  /* write (not writev) */
     VM_FD_PREAD = 4,  /* pread64 (not preadv) */
     VM_FD_PWRITE = 8, /* pwrite64 (not pwritev) */

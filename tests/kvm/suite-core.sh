@@ -72,7 +72,7 @@ check argv-10000 0 '^argc=10001$' "$U" "$G/argv.hvt" $(yes x | head -n 10000)
 check argv-20000 125 'guest arguments too long: 20001 strings .* need [0-9]+ bytes of boot memory, more than its 122880' \
     "$U" "$G/argv.hvt" $(yes x | head -n 20000)
 check bad-option 125 "unknown option '--bogus'" "$U" --bogus "$G/argv.hvt"
-check_after timeout 124 '^spinning$' 'timeout' "$U" --timeout=2 "$G/spin.hvt"
+check_after timeout 124 '^spinning$' 'ran past its --timeout' "$U" --timeout=2 "$G/spin.hvt"
 
 # A mebibyte of console output, byte for byte.
 awk 'BEGIN { for (i = 0; i < 16384; i++)
@@ -94,6 +94,20 @@ else
     bg_stop "$bg_pid"
     fail sigterm "the guest never printed /^spinning$/ (exit $bg_status)"
 fi
+
+# Signals uhvt inherited ignored still end the guest: an orchestrator's
+# TERM, and the timer of --timeout.
+if bg_start "$tmp/out" '^spinning$' 10 \
+    sh -c 'trap "" TERM; exec "$@"' sh "$U" "$G/spin.hvt"; then
+    bg_stop "$bg_pid"
+    if [ "$bg_status" -eq 143 ]; then pass sigterm-inherited-ignored; else
+        fail sigterm-inherited-ignored "exit $bg_status"; fi
+else
+    bg_stop "$bg_pid"
+    fail sigterm-inherited-ignored "the guest never printed /^spinning$/"
+fi
+check_after timeout-alarm-inherited-ignored 124 '^spinning$' 'ran past its --timeout' \
+    sh -c 'trap "" ALRM; exec "$@"' sh "$U" --timeout=2 "$G/spin.hvt"
 
 # A guest flooding a console whose reader stalls (a pipe, a FIFO, a terminal
 # on hold) still ends promptly on --timeout and on an ending signal.
@@ -147,7 +161,7 @@ console_stalled() {
     bg_stop "$cs_reader" 2>/dev/null
     rm -f "$tmp/fifo" "$tmp/first"
 }
-console_stalled console-stalled-timeout 124 - out 'timeout' "$U" --timeout=5 "$G/flood.hvt"
+console_stalled console-stalled-timeout 124 - out 'ran past its --timeout' "$U" --timeout=5 "$G/flood.hvt"
 console_stalled console-stalled-sigterm 143 TERM out "SIGTERM" "$U" "$G/flood.hvt"
 console_stalled console-stalled-sighup 129 HUP out "SIGHUP" "$U" "$G/flood.hvt"
 # The report then waits at most a second for the same stalled FIFO.

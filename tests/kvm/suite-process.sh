@@ -77,7 +77,7 @@ check pipes-out-of-memory 0 '^[0-9]+ pipes, then ENFILE$' \
 # threads, as it would on Linux: --timeout ends it, after the guest said
 # what it was about to do.
 for what in read write eventfd poll; do
-    check_after "blocks-forever-$what" 124 '^(reading|writing|polling)' 'timeout' \
+    check_after "blocks-forever-$what" 124 '^(reading|writing|polling)' 'ran past its --timeout' \
         "$U" --timeout=2 "$G/pipe_block.hvt" "$what"
 done
 

@@ -43,7 +43,7 @@ hostile() {
     attack mmio 123 'read of 4 bytes at 0xc0000000' --mem=64M
     attack triple-fault 122 'triple fault'
     attack garbage 0 'survived garbage'
-    check_after "$s-hostile-spin-timeout" 124 "^spinning$" 'timeout' "$M" --timeout=1 "$G/spin.hvt"
+    check_after "$s-hostile-spin-timeout" 124 "^spinning$" 'ran past its --timeout' "$M" --timeout=1 "$G/spin.hvt"
 }
 # attack NAME STATUS PATTERN [MONITOR-OPTIONS]: hostile.hvt NAME under $M.
 attack() {

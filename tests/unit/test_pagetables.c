@@ -97,7 +97,12 @@ Test(pagetables, pvm_user_bit_and_odd_pml4)
     uint64_t *pdpt = mem_ptr(&m, pml4[0] & 0xffffffffff000ULL, 4096);
     for (uint64_t gpa = 0x1000; gpa < m.size; gpa += 0x1000) {
         uint64_t size, e = walk(gpa, &size);
-        cr_assert(pdpt[(gpa >> 30) & 511] & PTE_U);
+        uint64_t pdpte = pdpt[(gpa >> 30) & 511];
+        cr_assert(pdpte & PTE_U);
+        const uint64_t *pd = mem_ptr(&m, pdpte & 0xffffffffff000ULL, 4096);
+        uint64_t pde = pd[(gpa >> 21) & 511];
+        if (pde & PTE_P)
+            cr_assert(pde & PTE_U, "0x%lx: no U bit in its PD entry", gpa);
         if (e & PTE_P)
             cr_assert(e & PTE_U, "0x%lx: no U bit", gpa);
     }

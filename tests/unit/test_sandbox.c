@@ -133,7 +133,22 @@ Test(sandbox, allowed_calls_work, .exit_code = 7)
         syscall(SYS_exit_group, 1);
     syscall(SYS_pread64, 102, NULL, 0, 0); /* EBADF, but not killed */
     syscall(SYS_ioctl, 100, KVM_RUN, 0);   /* EBADF, but not killed */
+    /* Each allowed form on 103 (a tap's and a writable disk's uses). */
+    char b;
+    struct iovec v = {&b, 1};
+    syscall(SYS_write, 103, "x", 1);
+    syscall(SYS_readv, 103, &v, 1);
+    syscall(SYS_pread64, 103, &b, 1, 0);
+    syscall(SYS_pwrite64, 103, "x", 1, 0);
     syscall(SYS_exit_group, 7);
+}
+
+/* A NIC reads frames with readv only (net_batch.c): plain read is refused. */
+Test(sandbox, read_on_tap_killed, .signal = SIGSYS)
+{
+    enter();
+    char b;
+    syscall(SYS_read, 103, &b, 1);
 }
 
 /* output_setup's own non-blocking description of stdout stays writable. */
