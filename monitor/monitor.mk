@@ -11,14 +11,17 @@ MONITOR_LIB_SRCS := $(filter-out monitor/main.c,$(MONITOR_SRCS))
 # liburing statically: one shared library fewer to map at every start.
 MONITOR_LIBS := -lelf -lseccomp -l:liburing.a
 
-MONITOR_HDRS := $(wildcard monitor/*.h $(DEVICE_DIRS:%=%/*.h)) abi/uhvt_abi.h
+# Each object's header dependencies, as the compiler saw them (-MMD); -MP
+# keeps a deleted header from breaking the next build.
+DEPFLAGS := -MMD -MP
 
 MONITOR_OBJS := $(MONITOR_SRCS:%.c=$(B)/%.o)
 MONITOR_LIB_OBJS := $(filter-out $(B)/monitor/main.o,$(MONITOR_OBJS))
 
-$(MONITOR_OBJS): $(B)/%.o: %.c $(MONITOR_HDRS)
+$(MONITOR_OBJS): $(B)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -c -o $@ $<
+	$(CC) $(HOST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+-include $(MONITOR_OBJS:.o=.d)
 
 $(B)/uhvt: $(MONITOR_OBJS)
 	$(CC) $(HOST_LDFLAGS) -o $@ $^ $(MONITOR_LIBS)

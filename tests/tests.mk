@@ -4,9 +4,10 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 MONITOR_SAN_OBJS := $(MONITOR_LIB_SRCS:%.c=$(B)/san/%.o)
 
-$(B)/san/%.o: %.c $(MONITOR_HDRS)
+$(B)/san/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+	$(CC) $(HOST_CFLAGS) $(DEPFLAGS) $(SAN_FLAGS) -c -o $@ $<
+-include $(MONITOR_SRCS:%.c=$(B)/san/%.d)
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 $(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(MONITOR_SAN_OBJS)

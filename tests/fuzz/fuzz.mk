@@ -18,9 +18,10 @@ $(B)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(MONITOR_SAN_
 
 tests: $(FUZZ_REPLAYS)
 
-$(B)/fuzz/%.o: %.c $(MONITOR_HDRS)
+$(B)/fuzz/%.o: %.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -g -O1 -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link,address,undefined -g -O1 -c -o $@ $<
+-include $(FUZZ_OBJS:.o=.d)
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $^ $(MONITOR_LIBS)
