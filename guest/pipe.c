@@ -193,14 +193,20 @@ static void pipe_free(struct pipe *p)
     mem_release(p, sizeof *p);
 }
 
+/* An end closed: waiters see the change; the last end frees the pipe. */
+static void pipe_end_closed(struct pipe *p)
+{
+    p->gen++;
+    if (p->readers == 0 && p->writers == 0)
+        pipe_free(p);
+}
+
 static void pipe_read_close(void *obj)
 {
     struct pipe *p = obj;
 
     p->readers--;
-    p->gen++;
-    if (p->readers == 0 && p->writers == 0)
-        pipe_free(p);
+    pipe_end_closed(p);
 }
 
 static void pipe_write_close(void *obj)
@@ -208,9 +214,7 @@ static void pipe_write_close(void *obj)
     struct pipe *p = obj;
 
     p->writers--;
-    p->gen++;
-    if (p->readers == 0 && p->writers == 0)
-        pipe_free(p);
+    pipe_end_closed(p);
 }
 
 const struct fd_ops pipe_read_ops = {

@@ -222,21 +222,17 @@ static void set_segments(struct kvm_sregs *s, bool pvm)
  */
 static int set_pvm_native(const struct vm_kvm *k, char why[WHY_MAX])
 {
-    struct {
-        struct kvm_msrs h;
-        struct kvm_msr_entry e;
-    } msr = {{.nmsrs = 1}, {.index = MSR_PVM_MODE, .data = PVM_MODE_NATIVE}};
-    if (ioctl(k->vcpu_fd, KVM_SET_MSRS, &msr) != 1)
+    if (vm_kvm_msr_write(k->vcpu_fd, MSR_PVM_MODE, PVM_MODE_NATIVE) < 0)
         return why_fail(why, "the host's KVM is PVM, but it refused native "
                              "mode (MSR 0x%llx): uhvt does not run guests "
                              "in PVM's emulator", MSR_PVM_MODE);
-    msr.e.data = 0;
-    if (ioctl(k->vcpu_fd, KVM_GET_MSRS, &msr) != 1 ||
-        !(msr.e.data & PVM_MODE_NATIVE))
+    uint64_t mode;
+    if (vm_kvm_msr_read(k->vcpu_fd, MSR_PVM_MODE, &mode) < 0 ||
+        !(mode & PVM_MODE_NATIVE))
         return why_fail(why, "the host's KVM is PVM, but native mode did not "
                              "hold (MSR 0x%llx reads 0x%llx): uhvt does not "
                              "run guests in PVM's emulator", MSR_PVM_MODE,
-                        (unsigned long long)msr.e.data);
+                        (unsigned long long)mode);
     return 0;
 }
 

@@ -167,23 +167,33 @@ static const struct device_call core_calls[] = {
 
 _Static_assert(sizeof(struct uhvt_hc_fault) <= HYPERCALL_ARG_MAX, "arg size");
 
-static const struct device_call *find_in(const struct device_call *c, unsigned nr)
+/*
+ * Every call's row by number, gathered from the core's list and each
+ * registered device's on the first hypercall, so that dispatch stays one
+ * index however many devices there are.
+ */
+static const struct device_call *rows[UHVT_HC_MAX];
+
+static void rows_add(const struct device_call *c)
 {
     for (; c->fn != NULL; c++)
-        if (c->nr == nr)
-            return c;
-    return NULL;
+        if (c->nr < UHVT_HC_MAX)
+            rows[c->nr] = c;
 }
 
 /* Hypercall nr's row, the core's or a registered device's; NULL if none. */
 static const struct device_call *find_call(unsigned nr)
 {
-    const struct device_call *c = find_in(core_calls, nr);
-    size_t n;
-    const struct device_type *const *t = device_types(&n);
-    for (size_t i = 0; c == NULL && i < n; i++)
-        c = find_in(t[i]->calls, nr);
-    return c;
+    static bool filled;
+    if (!filled) {
+        size_t n;
+        const struct device_type *const *t = device_types(&n);
+        for (size_t i = 0; i < n; i++)
+            rows_add(t[i]->calls);
+        rows_add(core_calls);
+        filled = true;
+    }
+    return rows[nr];
 }
 
 void *hypercall_array(const struct vm *vm, uint64_t gpa, uint32_t count, size_t size)

@@ -29,13 +29,34 @@ static const struct {
 #define CPUID1_ECX_VMX (1U << 5)
 #define CPUID81_ECX_SVM (1U << 2)
 
-static enum vm_kvm_kind kind_of(int vcpu_fd)
+/* One MSR through KVM_GET_MSRS or KVM_SET_MSRS, which count what they did. */
+static int msr_io(int vcpu_fd, unsigned long req, uint32_t index, uint64_t *value)
 {
     struct {
         struct kvm_msrs h;
         struct kvm_msr_entry e;
-    } msr = {{.nmsrs = 1}, {.index = MSR_PVM_ID}};
-    if (ioctl(vcpu_fd, KVM_GET_MSRS, &msr) == 1 && msr.e.data == PVM_ID)
+    } msr = {{.nmsrs = 1}, {.index = index, .data = *value}};
+    if (ioctl(vcpu_fd, req, &msr) != 1)
+        return -1;
+    *value = msr.e.data;
+    return 0;
+}
+
+int vm_kvm_msr_read(int vcpu_fd, uint32_t index, uint64_t *value)
+{
+    *value = 0;
+    return msr_io(vcpu_fd, KVM_GET_MSRS, index, value);
+}
+
+int vm_kvm_msr_write(int vcpu_fd, uint32_t index, uint64_t value)
+{
+    return msr_io(vcpu_fd, KVM_SET_MSRS, index, &value);
+}
+
+static enum vm_kvm_kind kind_of(int vcpu_fd)
+{
+    uint64_t id;
+    if (vm_kvm_msr_read(vcpu_fd, MSR_PVM_ID, &id) == 0 && id == PVM_ID)
         return VM_KVM_PVM;
     return VM_KVM_HARDWARE;
 }

@@ -4,6 +4,7 @@
 
 #include <linux/kvm.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mem.h"
 #include "why.h"
@@ -39,6 +40,14 @@ int vm_kvm_create(struct vm_kvm *k, const struct mem *m, char why[WHY_MAX]);
  * or why there is none, for --version.  Never exits.
  */
 void vm_kvm_describe(char *buf, size_t len);
+
+/*
+ * Read or write one of the vCPU's MSRs (KVM_GET_MSRS, KVM_SET_MSRS):
+ * 0, or -1 when KVM refused it (an MSR it does not know, a value it will
+ * not take).
+ */
+int vm_kvm_msr_read(int vcpu_fd, uint32_t index, uint64_t *value);
+int vm_kvm_msr_write(int vcpu_fd, uint32_t index, uint64_t value);
 
 /* The kind of the vCPU's KVM in words, as vm_kvm_describe says it. */
 const char *vm_kvm_name(const struct vm_kvm *k);
