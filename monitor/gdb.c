@@ -396,6 +396,14 @@ static int request(struct gdb *g, struct vm *vm, int sig)
             break;
         strcpy(out, c[0] == 'Z' ? bp_insert(g, vm, a) : bp_remove(g, vm, a));
         break;
+    case 'C':
+    case 'S':
+        /* With a signal for the guest, which has no signals: it is dropped. */
+        rest = c + 1;
+        if (gdb_packet_hex(&rest, &a) < 0 || (*rest != '\0' && *rest != ';'))
+            break;
+        resume(g, vm, c[0] == 'S');
+        return 0;
     case 'c':
     case 's':
         rest = c + 1;

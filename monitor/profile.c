@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,15 @@ static void count(struct profile *p, const uint64_t *pc, uint32_t depth)
     p->lost++;
 }
 
+/* Whether `a` lies in one of the image's executable segments: a return address. */
+static bool in_text(const struct elf_image *img, uint64_t a)
+{
+    for (size_t i = 0; i < img->nload; i++)
+        if ((img->load[i].flags & PF_X) && a - img->load[i].gpa < img->load[i].memsz)
+            return true;
+    return false;
+}
+
 void profile_sample(struct profile *p, struct vm *vm)
 {
     struct kvm_regs r;
@@ -80,11 +90,15 @@ void profile_sample(struct profile *p, struct vm *vm)
     uint64_t pc[PROFILE_DEPTH];
     uint32_t depth = 0;
     pc[depth++] = r.rip;
-    /* Each frame: [rbp] the caller's rbp, [rbp + 8] the return address. */
+    /*
+     * Each frame: [rbp] the caller's rbp, [rbp + 8] the return address.  Code
+     * built without frame pointers uses rbp for anything: a frame must lie
+     * on the stack above rsp and return into the image's code.
+     */
     uint64_t fp = r.rbp;
-    while (depth < PROFILE_DEPTH && fp != 0 && fp % 8 == 0) {
+    while (depth < PROFILE_DEPTH && fp >= r.rsp && fp % 8 == 0) {
         const uint64_t *f = mem_ptr(&vm->mem, fp, 16);
-        if (f == NULL || f[1] == 0)
+        if (f == NULL || !in_text(&vm->img, f[1]))
             break;
         pc[depth++] = f[1];
         if (f[0] <= fp) /* stacks grow down: a caller's frame lies above */

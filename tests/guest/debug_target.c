@@ -23,14 +23,18 @@ __attribute__((noinline)) void debug_crash_caller(void)
     puts("not reached");
 }
 
-/* Where --profile must find the guest: spinning here for about `ms`. */
+/*
+ * Where --profile must find the guest: spinning here for about `ms`, with
+ * a system call (the clock) only every few million rounds, so that the time
+ * is this function's own.
+ */
 __attribute__((noinline)) unsigned long debug_spin_here(long ms)
 {
     struct timespec t0, t;
     unsigned long n = 0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     do {
-        for (int i = 0; i < 100000; i++)
+        for (volatile int i = 0; i < 4000000; i++)
             n += (unsigned long)i * 2654435761u;
         clock_gettime(CLOCK_MONOTONIC, &t);
     } while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
