@@ -26,11 +26,11 @@ int profile_setup(struct profile *p, const char *spec, char why[WHY_MAX])
     memcpy(file, spec, len);
     file[len] = '\0';
     if (comma != NULL) {
-        char *end;
+        char *end = NULL;
         unsigned long hz = 0;
         if (strncmp(comma + 1, "hz=", 3) == 0 && comma[4] >= '0' && comma[4] <= '9')
             hz = strtoul(comma + 4, &end, 10);
-        if (hz == 0 || hz > PROFILE_HZ_MAX || *end != '\0')
+        if (end == NULL || *end != '\0' || hz == 0 || hz > PROFILE_HZ_MAX)
             return why_fail(why, "--profile=%s: hz=N, N from 1 to %d", spec,
                             PROFILE_HZ_MAX);
         p->hz = (unsigned)hz;

@@ -105,6 +105,8 @@ gdb_run() {
 
 # A breakpoint on a function, a variable and a register there, one
 # instruction stepped, the variable written, and the exit seen by gdb.
+# (The patterns' $ are gdb's and regular expressions', not the shell's.)
+# shellcheck disable=SC2016
 gdb_run gdb-break-step-exit 3 '^counter 135$' \
 '^Breakpoint 1, 0x[0-9a-f]+ in debug_mark \(\)
 ^\$1 = 7$
@@ -116,6 +118,7 @@ exited with code 03' '' -- \
     -ex 'set var *(int *)&debug_counter = 100' -ex 'print *(int *)&debug_counter' \
     -ex 'info registers rip' -ex stepi -ex 'info registers rip' -ex continue
 # General and SSE registers, and memory outside the guest refused.
+# shellcheck disable=SC2016
 gdb_run gdb-registers 3 '^counter 42$' \
 '^rsp +0x[0-9a-f]+ 
 ^eflags +0x[0-9a-f]+ 
