@@ -30,7 +30,7 @@ include bench/bench.mk
 DEPS := gcc make pkg-config libelf-dev liburing-dev libseccomp-dev \
 	libcriterion-dev musl-dev linux-libc-dev qemu-system-x86 \
 	linux-image-amd64 busybox-static cpio kmod iproute2 iputils-ping gnuplot-nox \
-	dpkg-dev debian-archive-keyring curl apache2-utils cppcheck shellcheck
+	dpkg-dev debian-archive-keyring curl apache2-utils cppcheck shellcheck gdb
 
 deps:
 	@scripts/deps $(DEPS)

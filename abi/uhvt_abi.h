@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UHVT_ABI_VERSION 2
+#define UHVT_ABI_VERSION 3
 
 /* A guest-physical address: an integer, never a host pointer. */
 typedef uint64_t uhvt_gpa_t;
@@ -117,7 +117,12 @@ struct uhvt_hc_abort {
     uint32_t pad;
 };
 
-/* A CPU exception the guest could not handle, reported by its handler. */
+/*
+ * A CPU exception the guest could not handle, reported by its handler with
+ * the general registers as they were when it struck (ABI 3): a core dump
+ * (--dumpcore) and the debugger (--gdb, which resumes the guest after the
+ * #BP and #DB it planted) need the whole state, not the handler's.
+ */
 struct uhvt_hc_fault {
     uint64_t vector;
     uint64_t error_code;
@@ -125,6 +130,8 @@ struct uhvt_hc_fault {
     uint64_t rsp;
     uint64_t rflags;
     uint64_t cr2;
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
 /*
@@ -340,7 +347,8 @@ _Static_assert(sizeof(struct uhvt_hc_poll) == 24, "poll");
 _Static_assert(offsetof(struct uhvt_hc_poll, ret) == 16, "poll.ret");
 _Static_assert(sizeof(struct uhvt_hc_exit) == 8, "exit");
 _Static_assert(sizeof(struct uhvt_hc_abort) == 16, "abort");
-_Static_assert(sizeof(struct uhvt_hc_fault) == 48, "fault");
+_Static_assert(sizeof(struct uhvt_hc_fault) == 168, "fault");
+_Static_assert(offsetof(struct uhvt_hc_fault, r15) == 160, "fault.r15");
 _Static_assert(sizeof(struct uhvt_hc_net_info) == 24, "net info");
 _Static_assert(offsetof(struct uhvt_hc_net_info, mtu) == 16, "net info.mtu");
 _Static_assert(sizeof(struct uhvt_hc_net_io) == 24, "net io");

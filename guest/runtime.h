@@ -224,6 +224,8 @@ void syscall_entry(void);
 /* trap.S and trap.c: CPU exceptions. */
 extern const uint64_t trap_stubs[32];
 struct trap_frame {
+    /* pushed by trap.S, the interrupted code's */
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
     uint64_t vector;
     uint64_t error_code;
     uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */

@@ -54,6 +54,22 @@ trap_\vector:
     TRAP 31, 0
 
 trap_common:
+    /* The interrupted code's registers, for the report (struct trap_frame). */
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
     cld
     movq %rsp, %rdi         /* struct trap_frame */
     andq $-16, %rsp

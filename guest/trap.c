@@ -18,6 +18,10 @@ NOSSP _Noreturn void trap_report(const struct trap_frame *f)
         .rip = f->rip,
         .rsp = f->rsp,
         .rflags = f->rflags,
+        .rax = f->rax, .rbx = f->rbx, .rcx = f->rcx, .rdx = f->rdx,
+        .rsi = f->rsi, .rdi = f->rdi, .rbp = f->rbp, .r8 = f->r8, .r9 = f->r9,
+        .r10 = f->r10, .r11 = f->r11, .r12 = f->r12, .r13 = f->r13,
+        .r14 = f->r14, .r15 = f->r15,
     };
 
     __asm__ __volatile__("movq %%cr2, %0" : "=r"(r.cr2));

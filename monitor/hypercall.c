@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cpu_x86_64.h"
+#include "debug.h"
 #include "device.h"
 #include "output.h"
 #include "uhvt_abi.h"
@@ -143,13 +144,18 @@ static int hc_fault(struct vm *vm, void *arg)
 {
     struct uhvt_hc_fault *a = arg;
     const struct uhvt_hc_fault *f = a;
+    int rc = debug_fault(vm, f);
+    if (rc != DEBUG_PASS)
+        return rc;
+    char where[256];
+    symbols_describe(&vm->syms, f->rip, where, sizeof(where));
     bool overflow = f->vector == 14 && cpu_in_stack_guard(&vm->mem, f->cr2);
     vm_report(vm, "guest fault: vector %llu (%s), error code 0x%llx%s\n"
-                  "  rip=0x%016llx rsp=0x%016llx rflags=0x%llx cr2=0x%016llx",
+                  "  rip=0x%016llx%s rsp=0x%016llx rflags=0x%llx cr2=0x%016llx",
               (unsigned long long)f->vector, vector_name(f->vector),
               (unsigned long long)f->error_code,
               overflow ? ": a stack overflow (cr2 is in the guard page)" : "",
-              (unsigned long long)f->rip, (unsigned long long)f->rsp,
+              (unsigned long long)f->rip, where, (unsigned long long)f->rsp,
               (unsigned long long)f->rflags, (unsigned long long)f->cr2);
     return UHVT_EXIT_FAULT;
 }

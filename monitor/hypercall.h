@@ -12,7 +12,7 @@
  * as a whole; every address and length inside it is still unchecked.
  * Returns VM_CONTINUE (the copy is written back) or an exit status.
  */
-#define HYPERCALL_ARG_MAX 64
+#define HYPERCALL_ARG_MAX 168
 typedef int hypercall_fn(struct vm *vm, void *arg);
 
 /*

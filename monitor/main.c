@@ -8,6 +8,7 @@
 #include "boot.h"
 #include "boottrace.h"
 #include "cpu_x86_64.h"
+#include "debug.h"
 #include "devices.h"
 #include "options.h"
 #include "output.h"
@@ -41,6 +42,7 @@ static int image_open(struct vm *vm, const struct options *o, char why[WHY_MAX])
     char elf_why[ELF_WHY_MAX];
     if (elf_parse(fd, &vm->img, elf_why) < 0)
         return why_fail(why, "%s: %s", o->image, elf_why);
+    symbols_load(&vm->syms, fd);
     /* The image, a guard page and the stack must all fit. */
     uint64_t need = vm->img.end + UHVT_PAGE_SIZE + UHVT_STACK_SIZE;
     if (need > o->mem_size)
@@ -120,7 +122,8 @@ static int setup(struct vm *vm, const struct options *o, char why[WHY_MAX])
     if (stats_open(vm, o, why) < 0 || boot_info(vm, o, why) < 0)
         return -1;
     output_setup();
-    if (signals_setup(vm, o->timeout, why) < 0 || sandbox_enter(vm, why) < 0)
+    if (debug_setup(vm, o, why) < 0 || signals_setup(vm, o->timeout, why) < 0 ||
+        sandbox_enter(vm, why) < 0)
         return -1;
     boottrace_mark("sandboxed");
     return 0;
@@ -166,7 +169,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "uhvt: %s\n", why);
         return UHVT_EXIT_SETUP;
     }
-    int status = vcpu_run(&vm);
+    int status = debug_start(&vm);
+    if (status == VM_CONTINUE)
+        status = vcpu_run(&vm);
+    status = debug_end(&vm, status);
     boottrace_mark("exit");
     report(&vm);
     return status;

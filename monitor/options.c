@@ -22,6 +22,13 @@ static const char usage_head[] =
     "      --boot-trace     print when each boot phase ended (for bench/boot)\n"
     "      --kvm-stats      at the end, print the vCPU's KVM counters (exits,\n"
     "                       emulated instructions: is the guest native?)\n"
+    "      --gdb=PORT       wait for gdb on 127.0.0.1:PORT before the first\n"
+    "      --gdb=unix:PATH  instruction (or on a Unix socket) and debug the guest\n"
+    "      --dumpcore[=DIR] write an ELF core file into DIR (default .) when\n"
+    "                       the guest faults or aborts\n"
+    "      --profile=FILE[,hz=N]  sample the guest's call stacks N times a\n"
+    "                       second of its CPU time (default 99) into FILE\n"
+    "                       (folded stacks; docs/debugging.md)\n"
     "  -h, --help           this text\n"
     "  -V, --version        versions, and the kind of KVM this host has\n"
     "\n"
@@ -178,6 +185,9 @@ const char *options_dev_value(const struct options *o,
     return NULL;
 }
 
+/* The letter of --dumpcore, whose value is optional: --NAME or --NAME=VALUE. */
+#define OPTIONAL_VALUE 4
+
 static const struct {
     const char *name;
     char letter;
@@ -187,6 +197,7 @@ static const struct {
     {"help", 'h', false}, {"version", 'V', false},
     /* Letters below ' ' mark the long-only options: no argument spells them. */
     {"boot-trace", 1, false}, {"kvm-stats", 2, false},
+    {"gdb", 3, true}, {"dumpcore", OPTIONAL_VALUE, false}, {"profile", 5, true},
 };
 
 /* Apply one standard option; returns OPTIONS_RUN to go on. */
@@ -218,6 +229,9 @@ static enum options_result apply(char letter, const char *value,
     case 'q': o->quiet = true; return OPTIONS_RUN;
     case 1: o->boot_trace = true; return OPTIONS_RUN;
     case 2: o->kvm_stats = true; return OPTIONS_RUN;
+    case 3: o->gdb = value; return OPTIONS_RUN;
+    case OPTIONAL_VALUE: o->dumpcore = value ? value : "."; return OPTIONS_RUN;
+    case 5: o->profile = value; return OPTIONS_RUN;
     case 'h': return OPTIONS_HELP;
     default: return OPTIONS_VERSION;
     }
@@ -256,7 +270,7 @@ enum options_result options_parse(int argc, char **argv, struct options *o,
                          (int)(len + 2), a);
                 return OPTIONS_ERROR;
             }
-            if (eq && !std_opts[k].has_value) {
+            if (eq && !std_opts[k].has_value && std_opts[k].letter != OPTIONAL_VALUE) {
                 snprintf(why, OPTIONS_WHY_MAX, "option '--%s' takes no value",
                          std_opts[k].name);
                 return OPTIONS_ERROR;

@@ -30,6 +30,10 @@ struct options {
     bool quiet;
     bool boot_trace;       /* --boot-trace */
     bool kvm_stats;        /* --kvm-stats */
+    /* The debug options (debug.h), checked there; NULL when not given. */
+    const char *gdb;       /* --gdb=PORT or unix:PATH */
+    const char *dumpcore;  /* --dumpcore[=DIR]: the directory, "." without */
+    const char *profile;   /* --profile=FILE[,hz=N] */
     const char *image;     /* argv[optind] */
     int guest_argc;        /* the image path and what follows it */
     char **guest_argv;

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "debug.h"
 #include "output.h"
 
 /*
@@ -102,6 +103,9 @@ int sandbox_enter(const struct vm *vm, char why[WHY_MAX])
      * io_uring_register stay forbidden, so no ring is made or changed now.
      */
     allow_dev_fds(&r, vm, SCMP_SYS(io_uring_enter), VM_FD_URING);
+    /* --gdb, --dumpcore, --profile: their own rules, none unless given. */
+    if (r.rc == 0 && (r.rc = debug_rules(vm, r.ctx)) < 0)
+        r.nr = -1;
 
     if (r.rc < 0) {
         seccomp_release(r.ctx);

@@ -10,6 +10,7 @@
 
 #include "boottrace.h"
 #include "cpu_x86_64.h"
+#include "debug.h"
 #include "hypercall.h"
 #include "signals.h"
 #include "uhvt_abi.h"
@@ -21,12 +22,13 @@ static void dump_registers(const struct vm *vm)
     if (vm->quiet || ioctl(vm->kvm.vcpu_fd, KVM_GET_REGS, &r) < 0 ||
         ioctl(vm->kvm.vcpu_fd, KVM_GET_SREGS, &s) < 0)
         return;
-    char text[512];
+    char text[512], where[256];
+    symbols_describe(&vm->syms, r.rip, where, sizeof(where));
     int n = snprintf(text, sizeof(text),
-                     "  rip=0x%016llx rsp=0x%016llx rflags=0x%llx cr2=0x%016llx\n"
+                     "  rip=0x%016llx%s rsp=0x%016llx rflags=0x%llx cr2=0x%016llx\n"
                      "  rax=0x%016llx rbx=0x%016llx rcx=0x%016llx rdx=0x%016llx\n"
                      "  rsi=0x%016llx rdi=0x%016llx rbp=0x%016llx cr3=0x%llx\n",
-                     r.rip, r.rsp, r.rflags, s.cr2, r.rax, r.rbx, r.rcx, r.rdx,
+                     r.rip, where, r.rsp, r.rflags, s.cr2, r.rax, r.rbx, r.rcx, r.rdx,
                      r.rsi, r.rdi, r.rbp, s.cr3);
     if (n > 0)
         vm_print(vm, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
@@ -132,6 +134,9 @@ int vcpu_run(struct vm *vm)
             int sig = signals_take(vm);
             if (sig)
                 return signal_exit(vm, sig);
+            int rc = debug_interrupted(vm);
+            if (rc != VM_CONTINUE)
+                return rc;
         } else if (errno != EAGAIN) {
             vm_report(vm, "the host's KVM (%s) could not run this guest: "
                           "KVM_RUN: %s", vm_kvm_name(&vm->kvm), strerrordesc_np(errno));

@@ -6,10 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "debug.h"
 #include "elf.h"
 #include "kvm.h"
 #include "kvmstats.h"
 #include "mem.h"
+#include "symbols.h"
 
 /* A handler's "keep running"; anything else is the monitor's exit status. */
 #define VM_CONTINUE (-1)
@@ -42,6 +44,8 @@ struct vm {
     struct mem mem;
     struct vm_kvm kvm;
     struct elf_image img;
+    struct symbols syms; /* the image's functions, to name addresses */
+    struct debug debug;  /* --gdb, --dumpcore, --profile; all off when zero */
     bool quiet;  /* no report of how the guest ended */
     struct kvmstats stats; /* --kvm-stats; stats.fd -1 when off */
     int sig_fd;  /* signalfd of the ending signals (signals.h); -1 if none */

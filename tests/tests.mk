@@ -78,3 +78,6 @@ $(B)/tests/native/%: tests/guest/%.c tests/guest/probe.h
 	$(CC) -std=c11 -DNATIVE -O2 -Wall -Wextra -Werror -o $@ $<
 
 tests: $(NATIVE_TESTS)
+
+# The debug tools' guest keeps frame pointers, for --profile's call chains.
+$(B)/tests/guest/debug_target.hvt: UHVT_CC_FLAGS := -fno-omit-frame-pointer

@@ -1,4 +1,4 @@
-/* fuzz_elf.c: libFuzzer harness: any bytes as a guest image through the loader and page tables. */
+/* fuzz_elf.c: libFuzzer harness: any bytes as a guest image through the loader, its symbols and page tables. */
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -6,6 +6,7 @@
 
 #include "cpu_x86_64.h"
 #include "elf.h"
+#include "symbols.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,8 +19,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     struct elf_image img;
     char why[ELF_WHY_MAX];
+    /* The symbols are read from any file the parser accepts. */
     if (elf_parse(fd, &img, why) < 0)
         return 0;
+    struct symbols syms;
+    symbols_load(&syms, fd);
+    uint64_t off;
+    symbols_find(&syms, img.entry, &off);
+    symbols_free(&syms);
     /* Images that would fit a small guest are loaded and mapped too. */
     uint64_t need = img.end + UHVT_PAGE_SIZE + UHVT_STACK_SIZE;
     if (need > (64ULL << 20))

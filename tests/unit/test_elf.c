@@ -171,7 +171,7 @@ Test(elf, abi_newer)
     refused(want);
 }
 
-/* ABI 1 had no boot flags: its runtime cannot run on PVM, nor read ABI 2's. */
+/* An older runtime reports faults without their registers (ABI 3): rebuild. */
 Test(elf, abi_older)
 {
     s.abi_version = UHVT_ABI_VERSION - 1;
