@@ -352,8 +352,10 @@ static int request(struct gdb *g, struct vm *vm, int sig)
         return VM_CONTINUE;
     case 'g':
         n = regs_get(vm, regs);
-        if (n == 0)
+        if (n == 0) {
             strcpy(out, "E01");
+            break;
+        }
         gdb_packet_tohex(regs, n, out);
         out[2 * n] = '\0';
         break;
@@ -469,6 +471,10 @@ int gdb_stop(struct gdb *g, struct vm *vm, int sig)
         sig = SIGTRAP;
     for (;;) {
         int got = g->attached ? next_packet(g, vm) : 0;
+        if (got == -SIGALRM) {
+            vm_report(vm, "guest ran past its --timeout (stopped in gdb)");
+            return UHVT_EXIT_TIMEOUT;
+        }
         if (got < 0) {
             vm_report(vm, "guest ended by signal %d (SIG%s) while stopped in gdb",
                       -got, sigabbrev_np(-got));
