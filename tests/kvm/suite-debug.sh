@@ -62,6 +62,10 @@ core_bt core-fault-signal '^crashing now$' \
     'terminated with signal SIGSEGV' "$D" crash
 core_bt core-overflow '^recursing$' '^#0 .* in deeper \(\)' "$G/stack_overflow.hvt"
 core_bt core-abort '^about to abort$' 'terminated with signal SIGABRT' "$G/abort.hvt"
+# abort() ends in a system call: the backtrace gets through syscall_entry
+# (its CFI) to musl's raise.
+core_bt core-abort-through-syscall '^about to abort$' '^#[0-9]+ +0x[0-9a-f]+ in raise \(\)' \
+    "$G/abort.hvt"
 
 # No fault, no core.
 rm -rf "$cores_base/cores" && mkdir "$cores_base/cores"
