@@ -44,7 +44,7 @@ core_bt() {
     elif [ "$(stat -c %a "$cb_core")" != 600 ] || [ "$(stat -c %s "$cb_core")" -ge $((256 << 20)) ]; then
         fail "$cb_name" "core file mode $(stat -c %a "$cb_core"), size $(stat -c %s "$cb_core")"
     else
-        timeout 60 gdb -nx -batch -ex 'bt 3' -ex 'info registers rip' "$cb_image" "$cb_core" \
+        timeout 60 gdb -nx -batch -ex 'bt 8' -ex 'info registers rip' "$cb_image" "$cb_core" \
             >"$tmp/out" 2>&1 </dev/null
         if grep -Eq -- "$cb_pattern" "$tmp/out"; then
             pass "$cb_name"
@@ -156,8 +156,10 @@ gdb_run gdb-kill 137 'guest killed by gdb' '\[Inferior 1 \(Remote target\) kille
 if bg_start "$tmp/guest" 'waiting for gdb on 127\.0\.0\.1:[0-9]+' 20 "$U" --gdb=0 "$D" spin; then
     guest_pid=$bg_pid
     port=$(sed -n 's/.*waiting for gdb on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$tmp/guest")
-    timeout 60 gdb -nx -batch -ex "target remote 127.0.0.1:$port" -ex continue \
-        -ex 'bt 2' -ex kill "$D" >"$tmp/gdb" 2>&1 </dev/null &
+    # --foreground: timeout then passes the SIGINT to gdb once, not also to
+    # its process group (a second Ctrl-C makes gdb give up on the target).
+    timeout --foreground 60 gdb -nx -batch -ex "target remote 127.0.0.1:$port" \
+        -ex continue -ex 'bt 2' -ex kill "$D" >"$tmp/gdb" 2>&1 </dev/null &
     gdb_pid=$!
     bg_track "$gdb_pid"
     wait_for "$tmp/guest" '^spinning$' 20 || :
