@@ -34,7 +34,9 @@ int core_setup(struct core *c, const char *dir, const char *image,
         return why_fail(why, "--dumpcore=%s: cannot create an unnamed file "
                              "there (O_TMPFILE): %s", dir,
                         errno == EOPNOTSUPP || errno == EISDIR
-                            ? "its filesystem does not support it"
+                            ? "its filesystem does not support it (9p, NFS, "
+                              "older overlayfs): choose a directory on ext4, "
+                              "xfs, btrfs or tmpfs"
                             : strerror(errno));
     snprintf(c->name, sizeof(c->name), "core.uhvt.%d", (int)getpid());
     snprintf(c->proc, sizeof(c->proc), "/proc/self/fd/%d", c->fd);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "debug.h"
+#include "gdb_regs.h"
 #include "signals.h"
 #include "vm.h"
 
@@ -85,6 +86,7 @@ int gdb_setup(struct gdb *g, struct vm *vm, const char *spec, char why[WHY_MAX])
     if (fcntl(g->fd, F_SETOWN, getpid()) < 0 ||
         fcntl(g->fd, F_SETFL, fcntl(g->fd, F_GETFL) | O_ASYNC) < 0)
         return why_fail(why, "--gdb: O_ASYNC: %s", strerror(errno));
+    gdb_hw_init(&g->hw, vm);
     g->attached = true;
     return 0;
 }
@@ -154,78 +156,6 @@ static int next_packet(struct gdb *g, const struct vm *vm)
         g->rpos = 0;
         g->rlen = (size_t)n;
     }
-}
-
-/* ---- registers: gdb's amd64 layout without a target description ---- */
-
-#define REGS_CORE 164 /* 16 GPRs, rip, eflags, 6 segment selectors */
-#define REGS_ALL 536  /* + st0-7, the x87 control words, xmm0-15, mxcsr */
-
-static size_t regs_get(const struct vm *vm, uint8_t *b)
-{
-    struct kvm_regs r;
-    struct kvm_sregs s;
-    struct kvm_fpu f;
-    if (ioctl(vm->kvm.vcpu_fd, KVM_GET_REGS, &r) < 0 ||
-        ioctl(vm->kvm.vcpu_fd, KVM_GET_SREGS, &s) < 0)
-        return 0;
-    uint64_t gpr[17] = {r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.rsp,
-                        r.r8,  r.r9,  r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, r.rip};
-    uint32_t w[7] = {(uint32_t)r.rflags, s.cs.selector, s.ss.selector, s.ds.selector,
-                     s.es.selector, s.fs.selector, s.gs.selector};
-    memcpy(b, gpr, sizeof(gpr));
-    memcpy(b + sizeof(gpr), w, sizeof(w));
-    if (ioctl(vm->kvm.vcpu_fd, KVM_GET_FPU, &f) < 0)
-        return REGS_CORE;
-    uint8_t *p = b + REGS_CORE;
-    for (int i = 0; i < 8; i++, p += 10)
-        memcpy(p, f.fpr[i], 10);
-    uint32_t x87[8] = {f.fcw, f.fsw, f.ftwx, 0, (uint32_t)f.last_ip, 0,
-                       (uint32_t)f.last_dp, f.last_opcode};
-    memcpy(p, x87, sizeof(x87));
-    p += sizeof(x87);
-    memcpy(p, f.xmm, sizeof(f.xmm));
-    p += sizeof(f.xmm);
-    memcpy(p, &f.mxcsr, 4);
-    return REGS_ALL;
-}
-
-/* Set the 18 general registers (rip, eflags included) from gdb's bytes. */
-static int regs_set(const struct vm *vm, const uint8_t *b)
-{
-    struct kvm_regs r;
-    uint64_t gpr[17];
-    uint32_t fl;
-    if (ioctl(vm->kvm.vcpu_fd, KVM_GET_REGS, &r) < 0)
-        return -1;
-    memcpy(gpr, b, sizeof(gpr));
-    memcpy(&fl, b + sizeof(gpr), 4);
-    r = (struct kvm_regs){
-        .rax = gpr[0], .rbx = gpr[1], .rcx = gpr[2], .rdx = gpr[3],
-        .rsi = gpr[4], .rdi = gpr[5], .rbp = gpr[6], .rsp = gpr[7],
-        .r8 = gpr[8], .r9 = gpr[9], .r10 = gpr[10], .r11 = gpr[11],
-        .r12 = gpr[12], .r13 = gpr[13], .r14 = gpr[14], .r15 = gpr[15],
-        .rip = gpr[16], .rflags = (r.rflags & ~0xffffffffULL) | fl,
-    };
-    return ioctl(vm->kvm.vcpu_fd, KVM_SET_REGS, &r);
-}
-
-/* Register n's offset and size in the layout above; -1 if unknown. */
-static int reg_slot(uint64_t n, size_t *size)
-{
-    if (n < 17)
-        return *size = 8, (int)n * 8;
-    if (n < 24)
-        return *size = 4, 136 + (int)(n - 17) * 4;
-    if (n < 32)
-        return *size = 10, REGS_CORE + (int)(n - 24) * 10;
-    if (n < 40)
-        return *size = 4, REGS_CORE + 80 + (int)(n - 32) * 4;
-    if (n < 56)
-        return *size = 16, REGS_CORE + 112 + (int)(n - 40) * 16;
-    if (n == 56)
-        return *size = 4, REGS_ALL - 4;
-    return -1;
 }
 
 /* ---- breakpoints: int3 written into guest memory through mem_ptr ---- */
@@ -340,7 +270,7 @@ static void stop_reply(struct gdb *g, int sig)
 static int request(struct gdb *g, struct vm *vm, int sig)
 {
     static char out[GDB_PACKET_MAX + 1];
-    static uint8_t regs[REGS_ALL];
+    static uint8_t regs[GDB_REGS_ALL];
     const char *c = g->in.buf, *rest;
     uint64_t a, b;
     size_t n, size;
@@ -351,20 +281,22 @@ static int request(struct gdb *g, struct vm *vm, int sig)
         stop_reply(g, sig);
         return VM_CONTINUE;
     case 'g':
-        n = regs_get(vm, regs);
-        if (n == 0)
+        n = gdb_regs_get(vm, regs);
+        if (n == 0) {
             strcpy(out, "E01");
+            break;
+        }
         gdb_packet_tohex(regs, n, out);
         out[2 * n] = '\0';
         break;
     case 'G':
         strcpy(out, strlen(c + 1) >= 2 * 140 && gdb_packet_unhex(c + 1, 140, regs) == 0 &&
-                            regs_set(vm, regs) == 0 ? "OK" : "E01");
+                            gdb_regs_set(vm, regs) == 0 ? "OK" : "E01");
         break;
     case 'p':
         rest = c + 1;
-        if (gdb_packet_hex(&rest, &a) < 0 || (off = reg_slot(a, &size)) < 0 ||
-            (size_t)off + size > regs_get(vm, regs)) {
+        if (gdb_packet_hex(&rest, &a) < 0 || (off = gdb_regs_slot(a, &size)) < 0 ||
+            (size_t)off + size > gdb_regs_get(vm, regs)) {
             strcpy(out, "E01");
             break;
         }
@@ -374,9 +306,9 @@ static int request(struct gdb *g, struct vm *vm, int sig)
     case 'P':
         rest = c + 1;
         if (gdb_packet_hex(&rest, &a) < 0 || *rest++ != '=' || a > 17 ||
-            (off = reg_slot(a, &size)) < 0 || regs_get(vm, regs) == 0 ||
+            (off = gdb_regs_slot(a, &size)) < 0 || gdb_regs_get(vm, regs) == 0 ||
             strlen(rest) != 2 * size || gdb_packet_unhex(rest, size, regs + off) < 0 ||
-            regs_set(vm, regs) < 0)
+            gdb_regs_set(vm, regs) < 0)
             strcpy(out, "E01");
         else
             strcpy(out, "OK");
@@ -390,11 +322,15 @@ static int request(struct gdb *g, struct vm *vm, int sig)
         break;
     case 'Z':
     case 'z':
-        /* Software breakpoints only: gdb falls back from the others. */
-        if (c[1] != '0' || c[2] != ',' ||
+        /* 0: int3; 1-4: the debug registers, where KVM loads them. */
+        if (c[1] < '0' || c[1] > '4' || c[2] != ',' ||
             gdb_packet_addr_len(c + 3, '\0', &a, &b, &rest) < 0)
             break;
-        strcpy(out, c[0] == 'Z' ? bp_insert(g, vm, a) : bp_remove(g, vm, a));
+        if (c[1] == '0')
+            strcpy(out, c[0] == 'Z' ? bp_insert(g, vm, a) : bp_remove(g, vm, a));
+        else
+            strcpy(out, c[0] == 'Z' ? gdb_hw_insert(&g->hw, vm, c[1] - '0', a, b)
+                                    : gdb_hw_remove(&g->hw, vm, c[1] - '0', a, b));
         break;
     case 'C':
     case 'S':
@@ -418,6 +354,7 @@ static int request(struct gdb *g, struct vm *vm, int sig)
         return 0;
     case 'D':
         bp_remove_all(g, vm);
+        gdb_hw_clear(&g->hw, vm);
         resume(g, vm, false);
         reply(g, "OK");
         g->attached = false;
@@ -458,17 +395,24 @@ static int request(struct gdb *g, struct vm *vm, int sig)
     return VM_CONTINUE;
 }
 
-int gdb_stop(struct gdb *g, struct vm *vm, int sig)
+/* gdb_stop, with `why` as the stop reply when not NULL. */
+static int stop(struct gdb *g, struct vm *vm, int sig, const char *why)
 {
     if (!g->attached)
         return VM_CONTINUE;
     g->stepping = false;
-    if (sig != GDB_STOP_START)
+    if (why != NULL)
+        reply(g, why);
+    else if (sig != GDB_STOP_START)
         stop_reply(g, sig);
-    else
+    if (sig == GDB_STOP_START)
         sig = SIGTRAP;
     for (;;) {
         int got = g->attached ? next_packet(g, vm) : 0;
+        if (got == -SIGALRM) {
+            vm_report(vm, "guest ran past its --timeout (stopped in gdb)");
+            return UHVT_EXIT_TIMEOUT;
+        }
         if (got < 0) {
             vm_report(vm, "guest ended by signal %d (SIG%s) while stopped in gdb",
                       -got, sigabbrev_np(-got));
@@ -477,6 +421,7 @@ int gdb_stop(struct gdb *g, struct vm *vm, int sig)
         if (got == 0) {
             /* gdb went away: the guest runs on without it. */
             bp_remove_all(g, vm);
+            gdb_hw_clear(&g->hw, vm);
             resume(g, vm, false);
             g->attached = false;
             return VM_CONTINUE;
@@ -487,12 +432,19 @@ int gdb_stop(struct gdb *g, struct vm *vm, int sig)
     }
 }
 
+int gdb_stop(struct gdb *g, struct vm *vm, int sig)
+{
+    return stop(g, vm, sig, NULL);
+}
+
 int gdb_fault(struct gdb *g, struct vm *vm, const struct uhvt_hc_fault *f)
 {
     if (!g->attached)
         return DEBUG_PASS;
+    char hit[64];
+    bool watch = f->vector == 1 && !g->stepping && gdb_hw_hit(&g->hw, vm, hit, sizeof(hit));
     bool ours = (f->vector == 3 && bp_find(g, f->rip - 1) >= 0) ||
-                (f->vector == 1 && g->stepping);
+                (f->vector == 1 && g->stepping) || watch;
     /* Back to the state the report holds: the handler never ran for gdb. */
     struct kvm_regs r = {
         .rax = f->rax, .rbx = f->rbx, .rcx = f->rcx, .rdx = f->rdx,
@@ -508,7 +460,7 @@ int gdb_fault(struct gdb *g, struct vm *vm, const struct uhvt_hc_fault *f)
               : f->vector == 6                ? SIGILL
               : f->vector == 0                ? SIGFPE
                                               : SIGSEGV;
-    int rc = gdb_stop(g, vm, sig);
+    int rc = stop(g, vm, sig, watch ? hit : NULL);
     if (rc != VM_CONTINUE)
         return rc;
     /* A fault gdb did not cause ends the guest once gdb lets it go on. */
@@ -574,6 +526,7 @@ int gdb_rules(const struct gdb *g, const struct vm *vm, void *seccomp_ctx)
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
                                     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vcpu),
                                     SCMP_A1(SCMP_CMP_EQ, KVM_SET_REGS));
+    rc = rc ? rc : gdb_hw_rules(&g->hw, vm, ctx);
     /* regs_get: the x87 and SSE registers. */
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
                                     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vcpu),

@@ -14,13 +14,12 @@ static int by_addr(const void *a, const void *b)
     return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* Whether section `ndx` of `e` holds code. */
-static bool executable(Elf *e, size_t ndx)
+/* Section `ndx` of `e` if it holds code, else false. */
+static bool executable(Elf *e, size_t ndx, GElf_Shdr *sh)
 {
-    GElf_Shdr sh;
     Elf_Scn *scn = elf_getscn(e, ndx);
-    return scn != NULL && gelf_getshdr(scn, &sh) != NULL &&
-           (sh.sh_flags & SHF_EXECINSTR);
+    return scn != NULL && gelf_getshdr(scn, sh) != NULL &&
+           (sh->sh_flags & SHF_EXECINSTR);
 }
 
 /* Append the functions of symbol table `scn`; false when over the limits. */
@@ -36,10 +35,15 @@ static bool read_table(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh,
         if (gelf_getsym(d, (int)i, &sym) == NULL)
             break;
         int type = GELF_ST_TYPE(sym.st_info);
+        GElf_Shdr code;
         if (sym.st_value == 0 || sym.st_shndx == SHN_UNDEF ||
-            sym.st_shndx >= SHN_LORESERVE ||
-            !(type == STT_FUNC || (type == STT_NOTYPE && executable(e, sym.st_shndx))))
+            sym.st_shndx >= SHN_LORESERVE || (type != STT_FUNC && type != STT_NOTYPE) ||
+            !executable(e, sym.st_shndx, &code) || sym.st_value < code.sh_addr ||
+            sym.st_value - code.sh_addr >= code.sh_size)
             continue;
+        /* An assembler label without a size reaches at most to its section's end. */
+        uint64_t size = sym.st_size ? sym.st_size
+                                    : code.sh_addr + code.sh_size - sym.st_value;
         /* libelf checks that the name lies inside the string table. */
         const char *name = elf_strptr(e, sh->sh_link, sym.st_name);
         if (name == NULL || name[0] == '\0' || name[0] == '.')
@@ -48,8 +52,8 @@ static bool read_table(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh,
         if (s->n == SYMBOLS_MAX || len > SYMBOLS_NAMES_MAX - *names_len)
             return false;
         memcpy(s->names + *names_len, name, len);
-        s->v[s->n++] = (struct symbols_entry){sym.st_value, sym.st_size,
-                                              (uint32_t)*names_len};
+        s->v[s->n++] = (struct symbols_entry){sym.st_value, size,
+                                              (uint32_t)*names_len, sym.st_size != 0};
         *names_len += len;
     }
     return true;
@@ -96,7 +100,10 @@ void symbols_free(struct symbols *s)
 
 const char *symbols_find(const struct symbols *s, uint64_t addr, uint64_t *offset)
 {
-    /* The last symbol at or below addr; among equal addresses, the first sized one. */
+    /*
+     * The last symbol at or below addr (a label inside a function names the
+     * part after it); among equal addresses, one with a size of its own.
+     */
     size_t lo = 0, hi = s->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -108,11 +115,11 @@ const char *symbols_find(const struct symbols *s, uint64_t addr, uint64_t *offse
     if (lo == 0)
         return NULL;
     size_t i = lo - 1;
-    while (i > 0 && s->v[i - 1].addr == s->v[i].addr && s->v[i].size == 0)
+    while (i > 0 && s->v[i - 1].addr == s->v[i].addr && !s->v[i].sized)
         i--;
     const struct symbols_entry *e = &s->v[i];
     uint64_t off = addr - e->addr;
-    if (e->size != 0 ? off >= e->size : lo < s->n && addr >= s->v[lo].addr)
+    if (off >= e->size)
         return NULL;
     *offset = off;
     return s->names + e->name;

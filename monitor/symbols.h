@@ -2,6 +2,7 @@
 #ifndef SYMBOLS_H
 #define SYMBOLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,8 +12,9 @@
 
 struct symbols_entry {
     uint64_t addr;
-    uint64_t size; /* 0: unknown (assembler labels); then up to the next */
+    uint64_t size; /* an assembler label's: to the end of its section */
     uint32_t name; /* offset into names */
+    bool sized;    /* the symbol gave its size */
 };
 
 struct symbols {

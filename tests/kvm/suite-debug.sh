@@ -17,25 +17,34 @@ check_after dump-names-overflow 122 '^recursing$' 'rip=0x[0-9a-f]+ \(deeper\+0x[
 
 # ---- core files ----
 
+# Cores go where O_TMPFILE works: the scratch directory, unless its
+# filesystem lacks it (9p, the nested VM's root): then one on /dev/shm.
+cores_base=$tmp
+if "$U" --dumpcore="$tmp" "$D" 2>&1 | grep -q 'does not support it'; then
+    cores_base=$(mktemp -d /dev/shm/uhvt-cores.XXXXXX) || cores_base=$tmp
+    # shellcheck disable=SC2016 # expanded when the suite ends
+    kvm_at_exit 'rm -rf "$cores_base"'
+fi
+
 # core_bt NAME FIRST PATTERN IMAGE ARGS...: the guest run with --dumpcore
 # leaves one core file, mode 0600, smaller than guest memory (sparse), in
 # which gdb's backtrace matches PATTERN.
 core_bt() {
     cb_name=$1 cb_first=$2 cb_pattern=$3 cb_image=$4
     shift 4
-    rm -rf "$tmp/cores" && mkdir "$tmp/cores"
-    timeout --foreground -k 5 60 "$U" --dumpcore="$tmp/cores" "$cb_image" "$@" \
+    rm -rf "$cores_base/cores" && mkdir "$cores_base/cores"
+    timeout --foreground -k 5 60 "$U" --dumpcore="$cores_base/cores" "$cb_image" "$@" \
         >"$tmp/run" 2>&1 </dev/null
-    cb_core=$(ls "$tmp/cores"/core.uhvt.* 2>/dev/null)
+    cb_core=$(ls "$cores_base/cores"/core.uhvt.* 2>/dev/null)
     cp "$tmp/run" "$tmp/out"
     if ! grep -Eq -- "$cb_first" "$tmp/run"; then
         fail "$cb_name" "the guest never printed /$cb_first/"
-    elif ! grep -q "core dumped to $tmp/cores/core.uhvt." "$tmp/run" || [ ! -f "$cb_core" ]; then
+    elif ! grep -q "core dumped to $cores_base/cores/core.uhvt." "$tmp/run" || [ ! -f "$cb_core" ]; then
         fail "$cb_name" "no core file"
     elif [ "$(stat -c %a "$cb_core")" != 600 ] || [ "$(stat -c %s "$cb_core")" -ge $((256 << 20)) ]; then
         fail "$cb_name" "core file mode $(stat -c %a "$cb_core"), size $(stat -c %s "$cb_core")"
     else
-        timeout 60 gdb -nx -batch -ex 'bt 3' -ex 'info registers rip' "$cb_image" "$cb_core" \
+        timeout 60 gdb -nx -batch -ex 'bt 8' -ex 'info registers rip' "$cb_image" "$cb_core" \
             >"$tmp/out" 2>&1 </dev/null
         if grep -Eq -- "$cb_pattern" "$tmp/out"; then
             pass "$cb_name"
@@ -53,14 +62,18 @@ core_bt core-fault-signal '^crashing now$' \
     'terminated with signal SIGSEGV' "$D" crash
 core_bt core-overflow '^recursing$' '^#0 .* in deeper \(\)' "$G/stack_overflow.hvt"
 core_bt core-abort '^about to abort$' 'terminated with signal SIGABRT' "$G/abort.hvt"
+# abort() ends in a system call: the backtrace gets through syscall_entry
+# (its CFI) to musl's raise.
+core_bt core-abort-through-syscall '^about to abort$' '^#[0-9]+ +0x[0-9a-f]+ in raise \(\)' \
+    "$G/abort.hvt"
 
 # No fault, no core.
-rm -rf "$tmp/cores" && mkdir "$tmp/cores"
-check dumpcore-clean-exit 3 '^counter 42$' "$U" --dumpcore="$tmp/cores" "$D"
+rm -rf "$cores_base/cores" && mkdir "$cores_base/cores"
+check dumpcore-clean-exit 3 '^counter 42$' "$U" --dumpcore="$cores_base/cores" "$D"
 check_left dumpcore-no-core '^counter 42$' 'a core file after a clean exit' \
-    sh -c "[ -z \"\$(ls -A '$tmp/cores')\" ]"
+    sh -c "[ -z \"\$(ls -A '$cores_base/cores')\" ]"
 # The directory is never reached through a symlink.
-ln -s "$tmp/cores" "$tmp/link"
+ln -s "$cores_base/cores" "$tmp/link"
 check dumpcore-no-symlink 125 'symlinks are not followed' \
     "$U" --dumpcore="$tmp/link" "$D" crash
 
@@ -128,6 +141,28 @@ v4_int32 = \{
 Cannot access memory at address 0x1000000000' '' -- \
     -ex 'break debug_mark' -ex continue -ex 'info registers rsp eflags cs mxcsr' \
     -ex 'print $xmm0' -ex 'x/x 0x1000000000' -ex continue
+# A watchpoint: in the debug registers on hardware KVM; on PVM, which does
+# not load them, gdb single-steps (set can-use-hw-watchpoints 0).
+if "$U" --version | grep -q '^KVM: hardware'; then
+    wp_kind='^Hardware watchpoint 2: ' wp_set=echo
+else
+    wp_kind='^Watchpoint 2: ' wp_set='set can-use-hw-watchpoints 0'
+fi
+gdb_run gdb-watchpoint 3 '^counter 42$' \
+"$wp_kind\\*\\(int \\*\\)&debug_counter
+^Old value = 7$
+^New value = 42$
+exited with code 03" '' -- \
+    -ex "$wp_set" -ex 'break debug_mark' -ex continue \
+    -ex 'watch *(int *)&debug_counter' -ex continue -ex delete -ex continue
+# A hardware breakpoint where KVM loads the debug registers.
+if [ "$wp_set" = echo ]; then
+    gdb_run gdb-hbreak 3 '^counter 42$' \
+'^Hardware assisted breakpoint 1 at 0x[0-9a-f]+
+^Breakpoint 1, 0x[0-9a-f]+ in debug_mark \(\)
+exited with code 03' '' -- \
+        -ex 'hbreak debug_mark' -ex continue -ex continue
+fi
 # A fault stops in gdb at the faulting instruction; going on ends the guest.
 gdb_run gdb-fault-stops 122 'vector 14 \(#PF page fault\)' \
 'Program received signal SIGSEGV
@@ -143,8 +178,10 @@ gdb_run gdb-kill 137 'guest killed by gdb' '\[Inferior 1 \(Remote target\) kille
 if bg_start "$tmp/guest" 'waiting for gdb on 127\.0\.0\.1:[0-9]+' 20 "$U" --gdb=0 "$D" spin; then
     guest_pid=$bg_pid
     port=$(sed -n 's/.*waiting for gdb on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$tmp/guest")
-    timeout 60 gdb -nx -batch -ex "target remote 127.0.0.1:$port" -ex continue \
-        -ex 'bt 2' -ex kill "$D" >"$tmp/gdb" 2>&1 </dev/null &
+    # --foreground: timeout then passes the SIGINT to gdb once, not also to
+    # its process group (a second Ctrl-C makes gdb give up on the target).
+    timeout --foreground 60 gdb -nx -batch -ex "target remote 127.0.0.1:$port" \
+        -ex continue -ex 'bt 2' -ex kill "$D" >"$tmp/gdb" 2>&1 </dev/null &
     gdb_pid=$!
     bg_track "$gdb_pid"
     wait_for "$tmp/guest" '^spinning$' 20 || :
