@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 
 #include "layout.h"
+#include "solo5_abi.h"
 #include "uhvt_abi.h"
 
 #define PAGE UHVT_PAGE_SIZE
@@ -86,7 +87,8 @@ static bool region_uniform(uint64_t r, const struct elf_image *img,
 
 uint64_t cpu_page_tables(const struct mem *m, const struct elf_image *img)
 {
-    uint64_t guard = cpu_stack_guard(m);
+    /* A Solo5 heap runs up to its stack: no guard (0 is unmapped anyway). */
+    uint64_t guard = img->solo5 ? 0 : cpu_stack_guard(m);
     uint64_t npd = (m->size + GIB - 1) / GIB;
     uint64_t pml4 = LAYOUT_PT, pdpt = pml4 + PAGE, pd = pdpt + PAGE;
     uint64_t next_pt = pd + npd * PAGE;
@@ -277,6 +279,10 @@ int cpu_setup(const struct vm_kvm *k, const struct mem *m,
     struct kvm_regs r = {
         .rip = img->entry, .rsp = m->size, .rdi = LAYOUT_BOOT, .rflags = 0x2,
     };
+    if (img->solo5) { /* its entry is a C function: rsp as after a call */
+        r.rsp = m->size - 8;
+        r.rdi = SOLO5_BOOT_INFO;
+    }
     if (ioctl(k->vcpu_fd, KVM_SET_REGS, &r) < 0)
         return why_fail(why, "KVM_SET_REGS: %s", strerror(errno));
     return 0;

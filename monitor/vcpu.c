@@ -13,6 +13,7 @@
 #include "debug.h"
 #include "hypercall.h"
 #include "signals.h"
+#include "solo5_hypercall.h"
 #include "uhvt_abi.h"
 
 static void dump_registers(const struct vm *vm)
@@ -92,8 +93,9 @@ int vcpu_exit(struct vm *vm, struct kvm_run *run)
         if (run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 4 &&
             run->io.data_offset + 4 <= vm->kvm.run_size)
             memcpy(&value, (uint8_t *)run + run->io.data_offset, 4);
-        return hypercall_handle(vm, run->io.port, run->io.size, run->io.count,
-                                run->io.direction == KVM_EXIT_IO_OUT, value);
+        return (vm->img.solo5 ? solo5_hypercall_handle : hypercall_handle)(
+            vm, run->io.port, run->io.size, run->io.count,
+            run->io.direction == KVM_EXIT_IO_OUT, value);
     }
     case KVM_EXIT_HLT:
         vm_report(vm, "guest halted (hlt with interrupts off: a crash)");
