@@ -100,3 +100,10 @@ $(B)/tests/solo5/%.hvt: tests/solo5/%.c $(SOLO5_GUEST_RT) tests/solo5/guest.h \
 	$(CC) $(SOLO5_GUEST_CFLAGS) -o $@ $(SOLO5_GUEST_RT) $<
 
 tests: $(SOLO5_GUESTS)
+
+# A uhvt image with urunc's default device names, for the urunc argv test
+# (tests/kvm/suite-solo5.sh): one argv serves both kinds of image.
+$(B)/tests/guest/urunc_argv.hvt: tests/guest/argv.c $(B)/uhvt-cc $(GUEST_RT)
+	@mkdir -p $(@D)
+	$(B)/uhvt-cc --net=service --block=storage -o $@ $<
+tests: $(B)/tests/guest/urunc_argv.hvt
