@@ -36,16 +36,15 @@ static void dump_registers(const struct vm *vm)
 }
 
 /*
- * Why a Solo5 guest failed under PVM (docs/solo5.md): it loads ring-0
- * segments of its own at boot, which PVM runs only in its instruction
- * emulator, and its exception gates are ring-0 ones with IST stacks.
+ * Why the host failed a Solo5 guest under PVM (docs/solo5.md): it runs in
+ * PVM's instruction emulator, which has no vector instructions.
  */
-static void solo5_on_pvm(const struct vm *vm, const char *what)
+static void solo5_on_pvm(const struct vm *vm)
 {
-    if (vm->img.solo5 && vm->kvm.kind == VM_KVM_PVM)
-        vm_report(vm, "a Solo5 guest runs in PVM's instruction emulator once it "
-                      "loads its own ring-0 segments, and %s there (docs/solo5.md)",
-                  what);
+    if (vm->kvm.pvm_emulated)
+        vm_report(vm, "a Solo5 guest runs in PVM's instruction emulator (it "
+                      "loads ring-0 segments of its own), which has no SSE, "
+                      "x87 or AVX (docs/solo5.md)");
 }
 
 /*
@@ -74,7 +73,6 @@ static int shutdown_exit(const struct vm *vm)
     else
         vm_report(vm, "guest triple fault at rip=0x%llx (an exception while "
                       "handling one, or no IDT)", r.rip);
-    solo5_on_pvm(vm, "PVM cannot deliver an exception through its gates");
     dump_registers(vm);
     return UHVT_EXIT_FAULT;
 }
@@ -84,7 +82,7 @@ static int host_exit(const struct vm *vm, const char *what, unsigned long long n
 {
     vm_report(vm, "the host's KVM (%s) could not run this guest: %s %llu",
               vm_kvm_name(&vm->kvm), what, n);
-    solo5_on_pvm(vm, "that emulator has no SSE, x87 or AVX");
+    solo5_on_pvm(vm);
     dump_registers(vm);
     return UHVT_EXIT_HOST;
 }
