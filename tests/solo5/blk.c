@@ -10,8 +10,6 @@ int solo5_app_main(const struct guest_start *si)
     (void)si;
     const struct solo5_mft_entry *e;
     int h = guest_device("storage", SOLO5_MFT_BLOCK, &e);
-    if (h < 0)
-        return 1;
     uint64_t bs = e->u.block.block_size;
     guest_puts("capacity: ");
     guest_put_u64(e->u.block.capacity);

@@ -51,7 +51,8 @@ uint64_t guest_walltime(void);
 uint64_t guest_monotonic(void); /* ns, from the TSC and the boot info's frequency */
 uint64_t guest_yield(uint64_t timeout_ns); /* the ready set */
 
-/* A device by name from the manifest the monitor filled in; -1 if none. */
+/* A device's handle by name from the manifest the monitor filled in; a
+ * device the manifest lacks, or not attached, aborts the guest. */
 int guest_device(const char *name, uint32_t type, const struct solo5_mft_entry **e);
 int guest_block_io(int nr, int handle, uint64_t offset, void *buf, size_t len);
 int guest_net_write(int handle, const void *buf, size_t len);

@@ -214,7 +214,7 @@ int guest_device(const char *name, uint32_t type, const struct solo5_mft_entry *
             *e = &m->e[i];
             return (int)i;
         }
-    return -1;
+    guest_abort("device not in the manifest");
 }
 
 int guest_block_io(int nr, int handle, uint64_t offset, void *buf, size_t len)
