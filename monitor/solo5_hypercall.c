@@ -145,6 +145,10 @@ static int hc_halt(struct vm *vm, void *arg)
     }
     if (status != SOLO5_EXIT_ABORT)
         return status;
+    if (a->cookie != 0) { /* for --dumpcore's core file */
+        vm->debug.solo5_trapped = true;
+        vm->debug.solo5_trap = t;
+    }
     if (a->cookie == 0)
         vm_report(vm, "guest aborted (Solo5 exit status 255)");
     else

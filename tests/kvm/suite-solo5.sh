@@ -49,6 +49,18 @@ else
     check_after solo5-sse-pvm 126 '^about to use SSE$' \
         "PVM's instruction emulator .* no SSE" "$U" "$S/sse.hvt"
 fi
+# --dumpcore=DIR as solo5-hvt's: a core file when the guest aborts (255),
+# with the registers of the trap frame its handler passed, which gdb reads.
+for c in trap abort; do
+    rm -rf "$tmp/cores" && mkdir "$tmp/cores"
+    check_after "solo5-dumpcore-$c" 255 "^about to $c\$" "core dumped to $tmp/cores/core.uhvt." \
+        "$U" --dumpcore="$tmp/cores" "$S/$c.hvt"
+    for core in "$tmp/cores"/core.uhvt.*; do break; done
+    want='terminated with signal SIGABRT'
+    if [ $c = trap ]; then want='^#0 .* solo5_app_main .* at tests/solo5/trap.c'; fi
+    check "solo5-dumpcore-$c-gdb" 0 "$want" gdb -nx -batch -ex 'bt 2' "$S/$c.hvt" "$core"
+done
+
 # PVM runs Solo5 guests in its emulator, as solo5-hvt's do there: said so.
 kind='hardware'
 [ -z "$pvm" ] || kind='PVM \(emulated\)'
