@@ -51,11 +51,15 @@ else
 fi
 # --dumpcore=DIR as solo5-hvt's: a core file when the guest aborts (255),
 # with the registers of the trap frame its handler passed, which gdb reads.
+# The cores go to a tmpfs: uhvt makes them with O_TMPFILE, which the test
+# VM's /tmp (an overlay on 9p) does not support.
+cores=$(mktemp -d /dev/shm/uhvt-solo5.XXXXXX 2>/dev/null) || cores=$tmp/cores
+kvm_at_exit "rm -rf '$cores'"
 for c in trap abort; do
-    rm -rf "$tmp/cores" && mkdir "$tmp/cores"
-    check_after "solo5-dumpcore-$c" 255 "^about to $c\$" "core dumped to $tmp/cores/core.uhvt." \
-        "$U" --dumpcore="$tmp/cores" "$S/$c.hvt"
-    for core in "$tmp/cores"/core.uhvt.*; do break; done
+    rm -rf "$cores" && mkdir "$cores"
+    check_after "solo5-dumpcore-$c" 255 "^about to $c\$" "core dumped to $cores/core.uhvt." \
+        "$U" --dumpcore="$cores" "$S/$c.hvt"
+    for core in "$cores"/core.uhvt.*; do break; done
     want='terminated with signal SIGABRT'
     if [ $c = trap ]; then want='^#0 .* solo5_app_main .* at tests/solo5/trap.c'; fi
     check "solo5-dumpcore-$c-gdb" 0 "$want" gdb -nx -batch -ex 'bt 2' "$S/$c.hvt" "$core"
