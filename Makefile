@@ -4,7 +4,8 @@
 #   make test       install dependencies, lint, build, run unit and KVM guest tests
 #   make lint       static checks (shellcheck on every shell script)
 #   make demo       install dependencies, build and boot a unikernel
-#   make install    PREFIX=/usr/local (DESTDIR honoured)
+#   make install    PREFIX=/usr/local (DESTDIR honoured); SOLO5_HVT=1 also
+#                   installs uhvt as solo5-hvt, for urunc (docs/urunc.md)
 
 B ?= build
 PREFIX ?= /usr/local
@@ -66,6 +67,10 @@ install: all
 		$(B)/guest/start.o $(B)/guest/uhvt.ld \
 		$(DESTDIR)$(PREFIX)/lib/uhvt/
 	install -m 644 $(B)/guest/include/*.h $(DESTDIR)$(PREFIX)/lib/uhvt/include/
+	@if [ -n "$(SOLO5_HVT)" ]; then \
+		echo "ln -sf uhvt $(DESTDIR)$(PREFIX)/bin/solo5-hvt"; \
+		ln -sf uhvt $(DESTDIR)$(PREFIX)/bin/solo5-hvt; \
+	fi
 
 clean:
 	rm -rf $(B)

@@ -35,3 +35,11 @@ bench: deps
 	@B=$(B) bench/run
 
 .PHONY: bench
+
+# Solo5-ABI bench guests, on the runtime of tests/solo5/ (tests.mk), for
+# bench/solo5-compare: the same image under uhvt and a solo5-hvt.
+$(B)/bench/solo5_%.hvt: bench/solo5_%.c $(SOLO5_GUEST_RT) tests/solo5/guest.h \
+		tests/solo5/solo5.ld abi/solo5_abi.h
+	@mkdir -p $(@D)
+	$(CC) $(SOLO5_GUEST_CFLAGS) -o $@ $(SOLO5_GUEST_RT) $<
+BENCH_BINS += $(B)/bench/solo5_blk.hvt $(B)/tests/solo5/hello.hvt $(B)/tests/solo5/net.hvt

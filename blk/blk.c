@@ -30,6 +30,15 @@ int blk_attach(struct vm *vm, uint32_t index, const struct options *o,
     const char *path = options_dev_value(o, &blk_device, BLK_OPT_FILE, name, only);
     bool read_only = options_dev_value(o, &blk_device, BLK_OPT_RO, name, only) != NULL;
     const char *sector = options_dev_value(o, &blk_device, BLK_OPT_SECTOR, name, only);
+    const char *solo5_sector =
+        options_dev_value(o, &blk_device, BLK_OPT_SECTOR_SIZE, name, only);
+    if (sector != NULL && solo5_sector != NULL) {
+        snprintf(why, OPTIONS_WHY_MAX,
+                 "--block-sector and --block-sector-size both given");
+        return -1;
+    }
+    if (sector == NULL)
+        sector = solo5_sector;
     uint32_t sector_size = 512;
     if (sector != NULL) {
         if (strcmp(sector, "512") == 0) {
@@ -185,6 +194,8 @@ static const struct device_option blk_options[] = {
     [BLK_OPT_RO] = {"--block-ro", true, NULL, "attach it read-only"},
     [BLK_OPT_SECTOR] = {"--block-sector", false, "=N",
                         "sector size 512 (default) or 4096"},
+    [BLK_OPT_SECTOR_SIZE] = {"--block-sector-size", false, "=N",
+                             "the same, as solo5-hvt spells it"},
     {NULL, false, NULL, NULL},
 };
 

@@ -30,7 +30,8 @@ int blk_check(const struct blk_dev *d, uint64_t offset, uint64_t len);
 
 /* The disk module (DEVICE_MODULE), and its options' indices. */
 extern const struct device_type blk_device;
-enum blk_option { BLK_OPT_FILE, BLK_OPT_RO, BLK_OPT_SECTOR };
+/* BLK_OPT_SECTOR_SIZE is solo5-hvt's spelling of BLK_OPT_SECTOR. */
+enum blk_option { BLK_OPT_FILE, BLK_OPT_RO, BLK_OPT_SECTOR, BLK_OPT_SECTOR_SIZE };
 
 /*
  * device_attach_fn for UHVT_DEV_BLOCK: opens --block[:NAME]=FILE, read-only

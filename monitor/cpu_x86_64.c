@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 
 #include "layout.h"
+#include "solo5_abi.h"
 #include "uhvt_abi.h"
 
 #define PAGE UHVT_PAGE_SIZE
@@ -86,7 +87,8 @@ static bool region_uniform(uint64_t r, const struct elf_image *img,
 
 uint64_t cpu_page_tables(const struct mem *m, const struct elf_image *img)
 {
-    uint64_t guard = cpu_stack_guard(m);
+    /* A Solo5 heap runs up to its stack: no guard (0 is unmapped anyway). */
+    uint64_t guard = img->solo5 ? 0 : cpu_stack_guard(m);
     uint64_t npd = (m->size + GIB - 1) / GIB;
     uint64_t pml4 = LAYOUT_PT, pdpt = pml4 + PAGE, pd = pdpt + PAGE;
     uint64_t next_pt = pd + npd * PAGE;
@@ -236,10 +238,17 @@ static int set_pvm_native(const struct vm_kvm *k, char why[WHY_MAX])
     return 0;
 }
 
-int cpu_setup(const struct vm_kvm *k, const struct mem *m,
+int cpu_setup(struct vm_kvm *k, const struct mem *m,
               const struct elf_image *img, char why[WHY_MAX])
 {
     bool pvm = k->kind == VM_KVM_PVM;
+    /*
+     * A Solo5 guest loads ring-0 segments of its own at boot, after which
+     * PVM runs it in its emulator whatever we do; started there, as
+     * solo5-hvt starts it, its exceptions are delivered (docs/solo5.md).
+     */
+    bool native = pvm && !img->solo5;
+    k->pvm_emulated = pvm && !native;
     uint64_t cr3 = cpu_page_tables(m, img);
     if (cr3 == 0)
         return why_fail(why, "page tables do not fit below 1 MiB");
@@ -251,7 +260,7 @@ int cpu_setup(const struct vm_kvm *k, const struct mem *m,
     struct kvm_sregs s;
     if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &s) < 0)
         return why_fail(why, "KVM_GET_SREGS: %s", strerror(errno));
-    set_segments(&s, pvm);
+    set_segments(&s, native);
     s.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
     s.cr3 = cr3;
     /*
@@ -265,7 +274,7 @@ int cpu_setup(const struct vm_kvm *k, const struct mem *m,
     s.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
     if (ioctl(k->vcpu_fd, KVM_SET_SREGS, &s) < 0)
         return why_fail(why, "KVM_SET_SREGS: %s", strerror(errno));
-    if (pvm && set_pvm_native(k, why) < 0)
+    if (native && set_pvm_native(k, why) < 0)
         return -1;
 
     if (xcr0 && !pvm) {
@@ -277,6 +286,10 @@ int cpu_setup(const struct vm_kvm *k, const struct mem *m,
     struct kvm_regs r = {
         .rip = img->entry, .rsp = m->size, .rdi = LAYOUT_BOOT, .rflags = 0x2,
     };
+    if (img->solo5) { /* its entry is a C function: rsp as after a call */
+        r.rsp = m->size - 8;
+        r.rdi = SOLO5_BOOT_INFO;
+    }
     if (ioctl(k->vcpu_fd, KVM_SET_REGS, &r) < 0)
         return why_fail(why, "KVM_SET_REGS: %s", strerror(errno));
     return 0;

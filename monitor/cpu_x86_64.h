@@ -43,9 +43,11 @@ bool cpu_in_stack_guard(const struct mem *m, uint64_t addr);
  * where available), the hypervisor CPUID view minus VMX/SVM, rdi pointing to
  * the boot info and rsp at the top of memory: in ring 0 on hardware KVM; on
  * PVM at CPL 3 on the user selectors with native execution switched on and
- * checked.  Returns 0, or -1 with a reason in `why`.
+ * checked -- but a Solo5 image, which loads ring-0 segments of its own, is
+ * started in ring 0 in PVM's emulator as solo5-hvt starts it, and
+ * k->pvm_emulated says so.  Returns 0, or -1 with a reason in `why`.
  */
-int cpu_setup(const struct vm_kvm *k, const struct mem *m,
+int cpu_setup(struct vm_kvm *k, const struct mem *m,
               const struct elf_image *img, char why[WHY_MAX]);
 
 /*

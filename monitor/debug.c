@@ -133,7 +133,8 @@ static void dump(struct vm *vm, int status)
         vm_report(vm, "no core file: the guest's registers: %s", strerror(errno));
         return;
     }
-    int sig = status == UHVT_EXIT_ABORT ? SIGABRT : SIGSEGV;
+    int sig = status == UHVT_EXIT_ABORT || status == SOLO5_EXIT_ABORT ? SIGABRT
+                                                                      : SIGSEGV;
     if (d->faulted) {
         /* The handler's registers are not the fault's: take the report's. */
         const struct uhvt_hc_fault *t = &d->fault;
@@ -146,6 +147,13 @@ static void dump(struct vm *vm, int status)
         };
         s.cr2 = t->cr2;
         sig = fault_signal(t->vector);
+    } else if (d->solo5_trapped) {
+        /* Only these are in a Solo5 trap frame; the rest are the handler's. */
+        r.rip = d->solo5_trap.rip;
+        r.rsp = d->solo5_trap.rsp;
+        r.rflags = d->solo5_trap.rflags;
+        s.cr2 = d->solo5_trap.cr2;
+        sig = SIGSEGV;
     }
     char path[128];
     int rc = core_write(&d->core, &vm->mem, &r, &s, &f, sig, path, sizeof(path));
@@ -158,7 +166,10 @@ static void dump(struct vm *vm, int status)
 int debug_end(struct vm *vm, int status)
 {
     struct debug *d = &vm->debug;
-    if (d->dumpcore && (status == UHVT_EXIT_FAULT || status == UHVT_EXIT_ABORT))
+    /* A Solo5 guest aborts with its own status 255 (docs/solo5.md). */
+    bool solo5_abort = vm->img.solo5 && status == SOLO5_EXIT_ABORT;
+    if (d->dumpcore && (status == UHVT_EXIT_FAULT || status == UHVT_EXIT_ABORT ||
+                        solo5_abort))
         dump(vm, status);
     if (d->profile_on)
         profile_finish(&d->prof, vm);

@@ -7,6 +7,7 @@
 #include "core.h"
 #include "gdb.h"
 #include "profile.h"
+#include "solo5_abi.h"
 #include "uhvt_abi.h"
 #include "why.h"
 
@@ -24,6 +25,10 @@ struct debug {
     struct profile prof;
     bool faulted;               /* the guest reported a fault: */
     struct uhvt_hc_fault fault; /* its report, the state when it struck */
+    /* A Solo5 guest halted with a trap frame (solo5_hypercall.c): where
+     * the trap struck, as Solo5's own core dumps take it. */
+    bool solo5_trapped;
+    struct solo5_trap_regs solo5_trap;
 };
 
 /* debug_fault's "not the debugger's: report the fault as usual". */

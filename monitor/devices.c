@@ -66,6 +66,8 @@ int devices_attach(struct vm *vm, const struct options *o, char why[WHY_MAX])
     for (uint32_t i = 0; i < UHVT_MANIFEST_MAX; i++)
         vm->dev[i].poll_fd = -1;
     for (uint32_t i = 0; i < m->entries; i++) {
+        if (m->e[i].type == UHVT_DEV_NONE)
+            continue; /* a Solo5 manifest's reserved entries (solo5_note.h) */
         const struct device_type *t = device_type_find(m->e[i].type);
         if (t == NULL)
             return why_fail(why, "%s declares device '%s' of a type this monitor "

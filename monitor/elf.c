@@ -68,6 +68,9 @@ static int read_notes(Elf *e, const GElf_Phdr *ph, bool *have_abi,
                                        ELF_T_NHDR);
     if (d == NULL)
         return fail(why, "PT_NOTE outside the file: %s", elf_errmsg(-1));
+    _Static_assert(SOLO5_NOTE_WHY_MAX == ELF_WHY_MAX, "one size of reason");
+    if (solo5_note_scan(d->d_buf, d->d_size, &img->s5, why) < 0)
+        return -1;
     GElf_Nhdr nh;
     size_t off = 0, name_off, desc_off, next;
     while (off < d->d_size &&
@@ -161,7 +164,7 @@ static int parse(Elf *e, uint64_t file_size, struct elf_image *img, char *why)
                       phnum * sizeof(Elf64_Phdr) > file_size - eh.e_phoff))
         return fail(why, "program header table past the end of the file");
 
-    bool have_abi = false, have_mft = false;
+    bool have_abi = false, have_mft = false, interp = false;
     img->entry = eh.e_entry;
     img->phnum = phnum;
     for (size_t i = 0; i < phnum; i++) {
@@ -186,7 +189,9 @@ static int parse(Elf *e, uint64_t file_size, struct elf_image *img, char *why)
             if (read_notes(e, &ph, &have_abi, &have_mft, img, why) < 0)
                 return -1;
             break;
-        case PT_INTERP:
+        case PT_INTERP: /* Solo5 images carry one to keep Linux from running them */
+            interp = true;
+            break;
         case PT_DYNAMIC:
             return fail(why, "dynamically linked; build it with uhvt-cc");
         default:
@@ -195,11 +200,19 @@ static int parse(Elf *e, uint64_t file_size, struct elf_image *img, char *why)
     }
     if (img->nload == 0)
         return fail(why, "no loadable segments");
-    if (!have_abi)
+    if (solo5_note_found(&img->s5)) {
+        if (have_abi || have_mft)
+            return fail(why, "has both uhvt and Solo5 notes");
+        if (solo5_note_check(&img->s5, &img->manifest, why) < 0)
+            return -1;
+        img->solo5 = true;
+    } else if (interp) {
+        return fail(why, "dynamically linked; build it with uhvt-cc");
+    } else if (!have_abi)
         return fail(why, "no uhvt ABI note: not a uhvt unikernel (build it with uhvt-cc)");
-    if (!have_mft)
+    else if (!have_mft)
         return fail(why, "no uhvt manifest note (build it with uhvt-cc)");
-    if (elf_manifest_check(&img->manifest, why) < 0)
+    else if (elf_manifest_check(&img->manifest, why) < 0)
         return -1;
 
     bool entry_ok = false;

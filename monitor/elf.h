@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "mem.h"
+#include "solo5_note.h"
 #include "uhvt_abi.h"
 
 #define ELF_LOAD_MAX 8  /* PT_LOAD segments */
@@ -29,6 +30,13 @@ struct elf_image {
     size_t phnum;
     Elf64_Phdr phdr[ELF_PHDR_MAX]; /* handed to the guest for its TLS */
     struct uhvt_manifest manifest;
+    /*
+     * A Solo5 hvt image (docs/solo5.md): recognised by its "Solo5" notes,
+     * served through solo5_abi.h; `manifest` is then its manifest in uhvt's
+     * terms, and `s5` the notes as the image has them.
+     */
+    bool solo5;
+    struct solo5_image s5;
 };
 
 /*
@@ -39,7 +47,8 @@ struct elf_image {
  * p_filesz <= p_memsz, no overflow, placed at or above LAYOUT_IMAGE_MIN and
  * below UHVT_MEM_MAX, no two segments sharing a page, none both writable and
  * executable), the entry point, and both uhvt notes (ABI version must equal
- * UHVT_ABI_VERSION; manifest well-formed).  Returns 0, or -1 with a message
+ * UHVT_ABI_VERSION; manifest well-formed) -- or, for a Solo5 image, its two
+ * Solo5 notes (solo5_note_check), whose PT_INTERP is then allowed.  Returns 0, or -1 with a message
  * naming the problem in `why`.  Never needs KVM.
  */
 int elf_parse(int fd, struct elf_image *img, char why[ELF_WHY_MAX]);

@@ -15,7 +15,7 @@
 #include "output.h"
 #include "uhvt_abi.h"
 
-static int hc_walltime(struct vm *vm, void *arg)
+int hypercall_walltime(struct vm *vm, void *arg)
 {
     struct uhvt_hc_walltime *a = arg;
     (void)vm;
@@ -45,7 +45,7 @@ static int hc_console(struct vm *vm, void *arg)
     return VM_CONTINUE;
 }
 
-static int hc_poll(struct vm *vm, void *arg)
+int hypercall_poll(struct vm *vm, void *arg)
 {
     struct uhvt_hc_poll *a = arg;
     struct uhvt_hc_poll *p = a;
@@ -162,9 +162,9 @@ static int hc_fault(struct vm *vm, void *arg)
 
 /* The core calls; devices bring their own (device.h). */
 static const struct device_call core_calls[] = {
-    {UHVT_HC_WALLTIME, sizeof(struct uhvt_hc_walltime), hc_walltime},
+    {UHVT_HC_WALLTIME, sizeof(struct uhvt_hc_walltime), hypercall_walltime},
     {UHVT_HC_CONSOLE, sizeof(struct uhvt_hc_console), hc_console},
-    {UHVT_HC_POLL, sizeof(struct uhvt_hc_poll), hc_poll},
+    {UHVT_HC_POLL, sizeof(struct uhvt_hc_poll), hypercall_poll},
     {UHVT_HC_EXIT, sizeof(struct uhvt_hc_exit), hc_exit},
     {UHVT_HC_ABORT, sizeof(struct uhvt_hc_abort), hc_abort},
     {UHVT_HC_FAULT, sizeof(struct uhvt_hc_fault), hc_fault},
@@ -215,6 +215,13 @@ int hypercall_handle(struct vm *vm, uint16_t port, uint8_t size, uint32_t count,
     unsigned nr = (unsigned)port - UHVT_HC_PIO_BASE;
     const struct device_call *call =
         port < UHVT_HC_PIO_BASE || nr >= UHVT_HC_MAX ? NULL : find_call(nr);
+    return hypercall_run(vm, call, port, size, count, out, value);
+}
+
+int hypercall_run(struct vm *vm, const struct device_call *call, uint16_t port,
+                  uint8_t size, uint32_t count, int out, uint32_t value)
+{
+    unsigned nr = (unsigned)port - UHVT_HC_PIO_BASE;
     if (call == NULL) {
         vm_report(vm, "guest accessed unknown I/O port 0x%x", port);
         return UHVT_EXIT_BAD_HYPERCALL;

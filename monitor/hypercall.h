@@ -35,4 +35,20 @@ void *hypercall_array(const struct vm *vm, uint64_t gpa, uint32_t count, size_t 
 int hypercall_handle(struct vm *vm, uint16_t port, uint8_t size, uint32_t count,
                      int out, uint32_t value);
 
+/*
+ * The part of hypercall_handle after the lookup, for another ABI's table
+ * (solo5_hypercall.c): `call` is the row for `port` (NULL: an unknown port,
+ * which ends the guest), checked, copied in, run and copied back as above.
+ */
+struct device_call;
+int hypercall_run(struct vm *vm, const struct device_call *call, uint16_t port,
+                  uint8_t size, uint32_t count, int out, uint32_t value);
+
+/*
+ * The core calls' handlers on a struct uhvt_hc_walltime or uhvt_hc_poll the
+ * caller owns, for the Solo5 calls that mean the same.
+ */
+hypercall_fn hypercall_walltime;
+hypercall_fn hypercall_poll;
+
 #endif

@@ -74,7 +74,9 @@ static const char *hardware_name(void)
 
 const char *vm_kvm_name(const struct vm_kvm *k)
 {
-    return k->kind == VM_KVM_PVM ? "PVM (native mode)" : hardware_name();
+    if (k->kind == VM_KVM_PVM)
+        return k->pvm_emulated ? "PVM (emulated)" : "PVM (native mode)";
+    return hardware_name();
 }
 
 void vm_kvm_describe(char *buf, size_t len)

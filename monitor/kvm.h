@@ -3,6 +3,7 @@
 #define KVM_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,8 @@ enum vm_kvm_kind {
 
 struct vm_kvm {
     enum vm_kvm_kind kind;
+    /* PVM left in its emulator, for a Solo5 guest (cpu_setup, docs/solo5.md) */
+    bool pvm_emulated;
     int sys_fd;  /* /dev/kvm */
     int vm_fd;
     int vcpu_fd;

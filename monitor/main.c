@@ -14,6 +14,7 @@
 #include "output.h"
 #include "sandbox.h"
 #include "signals.h"
+#include "solo5_boot.h"
 #include "uhvt_abi.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -50,7 +51,8 @@ static int image_open(struct vm *vm, const struct options *o, char why[WHY_MAX])
                              "--mem is %llu KiB", o->image,
                         (unsigned long long)(need >> 10),
                         (unsigned long long)(o->mem_size >> 10));
-    if (boot_check(vm, o->guest_argc, o->guest_argv, why) < 0)
+    if (vm->img.solo5 ? solo5_boot_check(o->guest_argc, o->guest_argv, why) < 0
+                      : boot_check(vm, o->guest_argc, o->guest_argv, why) < 0)
         return -1;
     return fd;
 }
@@ -93,6 +95,8 @@ static int boot_info(struct vm *vm, const struct options *o, char why[WHY_MAX])
     uint64_t tsc_hz = cpu_tsc_hz(&vm->kvm, why);
     if (tsc_hz == 0)
         return -1;
+    if (vm->img.solo5) /* docs/solo5.md */
+        return solo5_boot_write(vm, o->guest_argc, o->guest_argv, tsc_hz, why);
     return boot_write(vm, o->guest_argc, o->guest_argv, tsc_hz, why);
 }
 

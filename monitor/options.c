@@ -15,8 +15,9 @@ static const char usage_head[] =
     "usage: uhvt [OPTIONS] APP.hvt [ARGS...]\n"
     "Run the unikernel APP.hvt on KVM; ARGS become its argv.\n"
     "\n"
-    "  -m, --mem=SIZE       guest memory, K/M/G suffixes (default 256M,\n"
-    "                       4M..4G, rounded up to 2M; populated lazily)\n"
+    "  -m, --mem=SIZE       guest memory in MiB, or with a K/M/G suffix\n"
+    "                       (default 256M, 4M..4G, rounded up to 2M; populated\n"
+    "                       lazily)\n"
     "  -t, --timeout=SECS   end the guest after SECS seconds\n"
     "  -q, --quiet          do not report how the guest ended\n"
     "      --boot-trace     print when each boot phase ended (for bench/boot)\n"
@@ -47,7 +48,9 @@ static const char usage_tail[] =
     "  125    uhvt could not start the guest (bad options, image, KVM)\n"
     "  126    the host could not run the guest (a KVM internal error,\n"
     "         emulation or entry failure; io_uring refusing disk I/O)\n"
-    "  128+N  ended by signal N (SIGINT, SIGTERM, SIGHUP)\n";
+    "  128+N  ended by signal N (SIGINT, SIGTERM, SIGHUP)\n"
+    "A Solo5 image's own status is all of 0-255, as under solo5-hvt (255: it\n"
+    "aborted); the codes above still say what the monitor saw (docs/solo5.md).\n";
 
 void options_usage(FILE *f)
 {
@@ -207,9 +210,13 @@ static enum options_result apply(char letter, const char *value,
     uint64_t v;
     switch (letter) {
     case 'm':
-        if (options_parse_size(value, &v) < 0 || v < MEM_MIN || v > UHVT_MEM_MAX) {
-            snprintf(why, OPTIONS_WHY_MAX, "--mem=%s: need a size from 4M to 4G",
-                     value);
+        if (options_parse_size(value, &v) < 0)
+            v = 0;
+        else if (value[strlen(value) - 1] <= '9') /* bare: MiB, as solo5-hvt */
+            v = v > (UHVT_MEM_MAX >> 20) ? 0 : v << 20;
+        if (v < MEM_MIN || v > UHVT_MEM_MAX) {
+            snprintf(why, OPTIONS_WHY_MAX, "--mem=%s: need a size from 4M to 4G "
+                     "(a bare number is MiB)", value);
             return OPTIONS_ERROR;
         }
         o->mem_size = (v + MEM_ALIGN - 1) & ~(MEM_ALIGN - 1);

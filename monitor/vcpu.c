@@ -13,6 +13,7 @@
 #include "debug.h"
 #include "hypercall.h"
 #include "signals.h"
+#include "solo5_hypercall.h"
 #include "uhvt_abi.h"
 
 static void dump_registers(const struct vm *vm)
@@ -35,6 +36,18 @@ static void dump_registers(const struct vm *vm)
 }
 
 /*
+ * Why the host failed a Solo5 guest under PVM (docs/solo5.md): it runs in
+ * PVM's instruction emulator, which has no vector instructions.
+ */
+static void solo5_on_pvm(const struct vm *vm)
+{
+    if (vm->kvm.pvm_emulated)
+        vm_report(vm, "a Solo5 guest runs in PVM's instruction emulator (it "
+                      "loads ring-0 segments of its own), which has no SSE, "
+                      "x87 or AVX (docs/solo5.md)");
+}
+
+/*
  * A triple fault.  AMD resets the vCPU (paging off: nothing to show); Intel
  * and PVM keep the faulting state.  PVM cannot deliver an exception on
  * another stack, so there a stack overflow into the guard page ends here
@@ -51,8 +64,9 @@ static int shutdown_exit(const struct vm *vm)
         return UHVT_EXIT_FAULT;
     }
     /* rsp may sit just above the guard page, the push under way. */
-    if (cpu_in_stack_guard(&vm->mem, r.rsp - 8) ||
-        cpu_in_stack_guard(&vm->mem, s.cr2))
+    /* A Solo5 guest has no guard page: its heap runs up to its stack. */
+    if (!vm->img.solo5 && (cpu_in_stack_guard(&vm->mem, r.rsp - 8) ||
+                           cpu_in_stack_guard(&vm->mem, s.cr2)))
         vm_report(vm, "guest triple fault at rip=0x%llx: a stack overflow? "
                       "(rsp=0x%llx, cr2=0x%llx; the guard page is at 0x%llx)",
                   r.rip, r.rsp, s.cr2,
@@ -69,6 +83,7 @@ static int host_exit(const struct vm *vm, const char *what, unsigned long long n
 {
     vm_report(vm, "the host's KVM (%s) could not run this guest: %s %llu",
               vm_kvm_name(&vm->kvm), what, n);
+    solo5_on_pvm(vm);
     dump_registers(vm);
     return UHVT_EXIT_HOST;
 }
@@ -92,8 +107,9 @@ int vcpu_exit(struct vm *vm, struct kvm_run *run)
         if (run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 4 &&
             run->io.data_offset + 4 <= vm->kvm.run_size)
             memcpy(&value, (uint8_t *)run + run->io.data_offset, 4);
-        return hypercall_handle(vm, run->io.port, run->io.size, run->io.count,
-                                run->io.direction == KVM_EXIT_IO_OUT, value);
+        return (vm->img.solo5 ? solo5_hypercall_handle : hypercall_handle)(
+            vm, run->io.port, run->io.size, run->io.count,
+            run->io.direction == KVM_EXIT_IO_OUT, value);
     }
     case KVM_EXIT_HLT:
         vm_report(vm, "guest halted (hlt with interrupts off: a crash)");

@@ -81,3 +81,29 @@ tests: $(NATIVE_TESTS)
 
 # The debug tools' guest keeps frame pointers, for --profile's call chains.
 $(B)/tests/guest/debug_target.hvt: UHVT_CC_FLAGS := -fno-omit-frame-pointer
+
+# Solo5-ABI test guests (tests/solo5/): freestanding, their own start code
+# and linker script, built as Solo5's toolchain builds hvt images (bindings
+# without SSE, no red zone, a global stack-protector guard), never with
+# uhvt-cc: docs/solo5.md.
+SOLO5_GUEST_CFLAGS := -std=c11 -O2 -g -ffreestanding -fno-pic -no-pie -nostdlib \
+	-static -mno-red-zone -mno-sse -mno-mmx -mno-avx -fstack-protector-strong \
+	-mstack-protector-guard=global -fno-asynchronous-unwind-tables \
+	-Wall -Wextra -Werror -iquote abi -iquote tests/solo5 \
+	-Wl,-T,tests/solo5/solo5.ld -Wl,-z,max-page-size=0x1000 -Wl,--build-id=none
+SOLO5_GUEST_RT := tests/solo5/start.c tests/solo5/trap.S
+SOLO5_GUESTS := $(patsubst tests/solo5/%.c,$(B)/tests/solo5/%.hvt,\
+	$(filter-out $(SOLO5_GUEST_RT),$(wildcard tests/solo5/*.c)))
+$(B)/tests/solo5/%.hvt: tests/solo5/%.c $(SOLO5_GUEST_RT) tests/solo5/guest.h \
+		tests/solo5/solo5.ld abi/solo5_abi.h
+	@mkdir -p $(@D)
+	$(CC) $(SOLO5_GUEST_CFLAGS) -o $@ $(SOLO5_GUEST_RT) $<
+
+tests: $(SOLO5_GUESTS)
+
+# A uhvt image with urunc's default device names, for the urunc argv test
+# (tests/kvm/suite-solo5.sh): one argv serves both kinds of image.
+$(B)/tests/guest/urunc_argv.hvt: tests/guest/argv.c $(B)/uhvt-cc $(GUEST_RT)
+	@mkdir -p $(@D)
+	$(B)/uhvt-cc --net=service --block=storage -o $@ $<
+tests: $(B)/tests/guest/urunc_argv.hvt

@@ -13,14 +13,16 @@
 #include "hypercall.h"
 #include "net.h"
 #include "blk_queue.h"
+#include "solo5_hypercall.h"
 #include "uhvt_abi.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /*
  * Input: port (2 bytes, folded into the hypercall range and a little
- * around it), size, count, direction, value (4 bytes), then guest memory
- * from 0x1000 on.  POLL is left out: a fuzzed timeout would sleep for
+ * around it), size, count, direction (bit 0; bit 1 picks Solo5's ABI and
+ * its dispatcher, solo5_hypercall.c, over the same devices), value (4
+ * bytes), then guest memory from 0x1000 on.  POLL is left out: a fuzzed timeout would sleep for
  * years, which is the guest's right, not a bug.  Handle 0 is a NIC on a
  * socketpair, 1 a 64 KiB disk, 2 the same disk read-only, each with its
  * io_uring as uhvt sets them up, so the batched calls run for real (disk
@@ -78,7 +80,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(low, data + 9, img);
     /* Give NET_READ a frame to find, then drain what NET_WRITE sent. */
     send(net_peer, data, size < 1514 ? size : 1514, MSG_DONTWAIT);
-    hypercall_handle(&vm, port, width, count, out, value);
+    if (data[4] & 2)
+        solo5_hypercall_handle(&vm, port, width, count, out, value);
+    else
+        hypercall_handle(&vm, port, width, count, out, value);
     uint8_t frame[9014];
     while (recv(net_peer, frame, sizeof(frame), MSG_DONTWAIT) > 0)
         ;

@@ -67,6 +67,17 @@ Test(options, defaults_and_rounding)
     cr_assert_eq(o.timeout, 0);
     cr_assert_eq(PARSE(&o, why, "-m", "5M", "app.hvt"), OPTIONS_RUN);
     cr_assert_eq(o.mem_size, 6ULL << 20);
+    /* A bare number is MiB, as solo5-hvt and urunc spell it. */
+    cr_assert_eq(PARSE(&o, why, "--mem=512", "app.hvt"), OPTIONS_RUN);
+    cr_assert_eq(o.mem_size, 512ULL << 20);
+    cr_assert_eq(PARSE(&o, why, "-m", "5", "app.hvt"), OPTIONS_RUN);
+    cr_assert_eq(o.mem_size, 6ULL << 20);
+    cr_assert_eq(PARSE(&o, why, "--mem=4096", "app.hvt"), OPTIONS_RUN);
+    cr_assert_eq(o.mem_size, 4ULL << 30);
+    cr_assert_eq(PARSE(&o, why, "--mem=4097", "app.hvt"), OPTIONS_ERROR);
+    cr_assert_eq(PARSE(&o, why, "--mem=3", "app.hvt"), OPTIONS_ERROR);
+    cr_assert(strstr(why, "bare number is MiB") != NULL, "%s", why);
+    cr_assert_eq(PARSE(&o, why, "--mem=18446744073709551615", "app.hvt"), OPTIONS_ERROR);
     cr_assert_eq(PARSE(&o, why, "--timeout", "30", "--", "app.hvt"), OPTIONS_RUN);
     cr_assert_eq(o.timeout, 30);
 }
