@@ -1,0 +1,133 @@
+/* files.h: the file layer's internal interfaces: mounts, path walks, open files, the in-memory filesystems (internal). */
+#ifndef GUEST_FILES_H
+#define GUEST_FILES_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "vfs.h"
+
+/* Linux's constants that musl 1.2.3's headers lack. */
+#define RENAME_EXCHANGE (1 << 1)
+#define RENAME_WHITEOUT (1 << 2)
+#ifndef SEEK_DATA
+#define SEEK_DATA 3
+#define SEEK_HOLE 4
+#endif
+#define FALLOC_FL_NO_HIDE_STALE 0x04
+#define FALLOC_FL_COLLAPSE_RANGE 0x08
+#define FALLOC_FL_ZERO_RANGE 0x10
+#define FALLOC_FL_INSERT_RANGE 0x20
+#define FALLOC_FL_UNSHARE_RANGE 0x40
+
+/* slab.c: zeroed small allocations (whole pages above 2 KiB), or NULL. */
+void *slab_alloc(size_t len);
+void slab_free(void *p, size_t len);
+
+/*
+ * vfs.c: the mount table and path resolution.  A node is an inode as the
+ * runtime names it: (mount, inode number).
+ */
+#define VFS_MOUNT_MAX 16
+#define VFS_SYMLOOP_MAX 40 /* Linux's MAXSYMLINKS */
+
+struct vfs_node {
+    int m;
+    uint64_t ino;
+};
+
+struct vfs_mount {
+    const struct vfs_type *type; /* NULL: a free slot */
+    void *fs;
+    uint64_t root;
+    int read_only;
+    int handle;   /* the block device, -1 for one in memory */
+    int parent;   /* the mount it is attached in; -1 for the root */
+    uint64_t dir; /* the directory it is attached in (in parent) */
+    char name[NAME_MAX + 1]; /* the name it covers there */
+    size_t len;
+};
+extern struct vfs_mount vfs_mounts[VFS_MOUNT_MAX];
+
+static inline const struct vfs_ops *vfs_ops_of(int m)
+{
+    return vfs_mounts[m].type->ops;
+}
+
+static inline void *vfs_fs_of(int m)
+{
+    return vfs_mounts[m].fs;
+}
+
+/* vfs_walk's flags. */
+enum {
+    WALK_FOLLOW = 1 << 0, /* follow a symlink in the last component */
+    WALK_EMPTY = 1 << 1,  /* an empty path names the start (AT_EMPTY_PATH) */
+};
+
+/*
+ * The result of a walk: the directory the last component lives in and
+ * its name (empty for "/" or an empty path), and what it names if anything
+ * (`exists`).  `dots` is 1 or 2 when the last component is "." or "..",
+ * `slash` when the path ends in '/' (the last component must then be a
+ * directory; the caller judges).
+ */
+struct vfs_walk {
+    struct vfs_node dir, node;
+    int exists, dots, slash;
+    mode_t mode; /* the node's type and permissions, when it exists */
+    char name[NAME_MAX + 1];
+    size_t len;
+};
+
+/*
+ * Resolve `path` (in guest memory) from `dirfd` (AT_FDCWD: the working
+ * directory).  Symlinks in the middle are followed (ELOOP after 40), the
+ * last one only with WALK_FOLLOW.  A missing last component is no error
+ * (exists == 0); anything else missing is ENOENT.  -EFAULT, -ENOENT (empty
+ * path), -ENAMETOOLONG, -ENOTDIR, -EBADF, -ELOOP, -EIO.
+ */
+long vfs_walk(long dirfd, const char *path, int flags, struct vfs_walk *w);
+/* The same, ending in -ENOENT when the last component does not exist. */
+long vfs_walk_existing(long dirfd, const char *path, int flags,
+                       struct vfs_walk *w);
+/* A node's attributes with st_dev filled in. */
+long vfs_getattr(struct vfs_node n, struct stat *st);
+/* Whether writes through mount m are refused (-EROFS) or allowed (0). */
+long vfs_writable(int m);
+/* Whether name (len) in directory d has a mount attached (rename, rmdir). */
+int vfs_covered(struct vfs_node d, const char *name, size_t len);
+/* The node of the mount root attached at d/name, if any (else m = -1). */
+struct vfs_node vfs_mounted_at(struct vfs_node d, const char *name, size_t len);
+/* The absolute path of directory node n into buf (len bytes): its length. */
+long vfs_path(struct vfs_node n, char *buf, size_t len);
+/* Take and drop a reference to a node (the filesystem's open and release). */
+long vfs_hold(struct vfs_node n);
+void vfs_drop(struct vfs_node n);
+/* Attach a filesystem of `type` at absolute `path`: 0 or -errno. */
+long vfs_mount(const char *path, const struct vfs_type *type, int handle,
+               int read_only);
+
+/*
+ * file.c: open files and directories as descriptors.  file_node: the node
+ * an open file descriptor names (any access mode, O_PATH included), or
+ * -EBADF (-ENOTDIR when `want_dir` and it is not a directory).
+ */
+long file_node(long fd, struct vfs_node *n, int want_dir);
+/* The node of a file descriptor open for I/O (not O_PATH), or -EBADF. */
+long file_node_io(long fd, struct vfs_node *n);
+/* An open description of node n with open(2)'s flags: the descriptor. */
+long file_open_node(struct vfs_node n, mode_t mode, int flags);
+
+/* tmpfs.c, devfs.c, procfs.c: the runtime's own filesystems. */
+extern const struct vfs_type tmpfs_type, devfs_type;
+
+/* All of mount m's data durable (sync, syncfs). */
+long vfs_sync_mount(int m);
+
+/* The realtime clock as a timespec, for timestamps. */
+struct timespec vfs_now(void);
+
+#endif

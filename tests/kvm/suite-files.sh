@@ -1,0 +1,49 @@
+# suite-files.sh: the file calls on the in-memory filesystem compared with Linux's; the tree at boot; /tmp out of memory; mounts declared with uhvt-cc --mount (sourced by run-all).
+# shellcheck shell=sh
+
+# shellcheck source=tests/kvm/lib.sh
+. tests/kvm/lib.sh
+kvm_begin
+
+# Every call's answers, errno included, the same as Linux's on its /tmp.
+process_same file_basic
+
+# The tree at boot without a root disk (docs/files.md).
+check tree-at-boot 0 '' "$U" --quiet "$G/file_tree.hvt"
+guest_says tree-root '^cwd /$' '^/: \. \.\. tmp dev proc$' \
+    '^/: type 1021994 mode 755$' '^/tmp: type 1021994 mode 1777$'
+guest_says tree-dev '^/dev: \. \.\. null zero full random urandom$' \
+    '^/dev: type 1373 mode 755$'
+
+# Files take guest memory: when it runs out, write fails with ENOSPC and
+# nothing breaks; unlink gives the space back.
+check tmpfs-full-enospc 0 '^wrote [0-9]+ MiB, then ENOSPC$' \
+    "$U" --mem=16M "$G/tmpfs_full.hvt"
+guest_says tmpfs-full-space-returns '^unlink: 0$' '^again: as much space as before$'
+
+# uhvt-cc --mount: the disk is declared (uhvt refuses to run the image
+# without it), the path is checked.
+check mount-declares-disk 125 'disk' "$U" "$G/mount_data.hvt"
+check mount-path-absolute 1 'PATH must be absolute' \
+    "$B/uhvt-cc" --mount=data:disk -o "$tmp/x.hvt" tests/guest/mount_data.c
+check mount-path-normal 1 'without /./' \
+    "$B/uhvt-cc" --mount=/data/../x:disk -o "$tmp/x.hvt" tests/guest/mount_data.c
+check mount-path-once 1 'two mounts at /data' \
+    "$B/uhvt-cc" --mount=/data:a --mount=/data:b -o "$tmp/x.hvt" tests/guest/mount_data.c
+
+# A disk mount in a runtime without the ext2/ext4 filesystem (a copy of
+# the runtime without libuhvt-extfs.a) ends the guest before main, saying
+# why; so does a disk that holds no filesystem.
+mkdir "$tmp/rt"
+cp -R "$B/guest/include" "$B/guest/libuhvt.a" "$B/guest/libuhvt-tcpip.a" \
+    "$B/guest/start.o" "$B/guest/uhvt.ld" "$tmp/rt/"
+UHVT_RUNTIME=$tmp/rt "$B/uhvt-cc" --mount=/data:disk -o "$tmp/noext.hvt" \
+    tests/guest/mount_data.c
+truncate -s 1M "$tmp/zero.img"
+check mount-without-extfs 121 \
+    "cannot mount disk 'disk' at /data: the image has no filesystem for disks" \
+    "$U" --block:disk="$tmp/zero.img" "$tmp/noext.hvt"
+if [ -f "$B/guest/libuhvt-extfs.a" ]; then
+    check mount-not-a-filesystem 121 "cannot mount disk 'disk' at /data: " \
+        "$U" --block:disk="$tmp/zero.img" "$G/mount_data.hvt"
+fi
