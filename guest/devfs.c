@@ -1,4 +1,4 @@
-/* devfs.c: /dev: null, zero, full, random and urandom, as Linux's memory devices. */
+/* devfs.c: /dev: null, zero, full, random and urandom, as Linux's memory devices, and the stdin, stdout, stderr and fd links. */
 #include <dirent.h>
 #include <errno.h>
 #include <string.h>
@@ -20,17 +20,26 @@
 
 #define DEVFS_MAGIC 0x1373 /* Linux's DEVFS_SUPER_MAGIC */
 
-enum { DEV_ROOT = 1, DEV_NULL, DEV_ZERO, DEV_FULL, DEV_RANDOM, DEV_URANDOM, DEV_N };
+enum {
+    DEV_ROOT = 1, DEV_NULL, DEV_ZERO, DEV_FULL, DEV_RANDOM, DEV_URANDOM,
+    DEV_STDIN, DEV_STDOUT, DEV_STDERR, DEV_FD, DEV_N
+};
 
+/* The devices (minor numbers of major 1) and the links into /proc. */
 static const struct {
     const char *name;
     unsigned minor;
+    const char *target;
 } devfs_names[DEV_N] = {
-    [DEV_NULL] = { "null", 3 },
-    [DEV_ZERO] = { "zero", 5 },
-    [DEV_FULL] = { "full", 7 },
-    [DEV_RANDOM] = { "random", 8 },
-    [DEV_URANDOM] = { "urandom", 9 },
+    [DEV_NULL] = { "null", 3, NULL },
+    [DEV_ZERO] = { "zero", 5, NULL },
+    [DEV_FULL] = { "full", 7, NULL },
+    [DEV_RANDOM] = { "random", 8, NULL },
+    [DEV_URANDOM] = { "urandom", 9, NULL },
+    [DEV_STDIN] = { "stdin", 0, "/proc/self/fd/0" },
+    [DEV_STDOUT] = { "stdout", 0, "/proc/self/fd/1" },
+    [DEV_STDERR] = { "stderr", 0, "/proc/self/fd/2" },
+    [DEV_FD] = { "fd", 0, "/proc/self/fd" },
 };
 
 static struct {
@@ -77,8 +86,10 @@ static long devfs_getattr(void *fs, uint64_t ino, struct stat *st)
     st->st_uid = devfs_attr[ino].uid;
     st->st_gid = devfs_attr[ino].gid;
     st->st_blksize = UHVT_PAGE_SIZE;
-    if (ino != DEV_ROOT)
+    if (S_ISCHR(st->st_mode))
         st->st_rdev = makedev(1, devfs_names[ino].minor);
+    if (S_ISLNK(st->st_mode))
+        st->st_size = (off_t)strlen(devfs_names[ino].target);
     st->st_atim = devfs_attr[ino].atime;
     st->st_mtim = devfs_attr[ino].mtime;
     st->st_ctim = devfs_attr[ino].ctime;
@@ -147,8 +158,14 @@ static long devfs_rename(void *fs, uint64_t olddir, const char *oldname,
 
 static long devfs_readlink(void *fs, uint64_t ino, char *buf, size_t len)
 {
-    (void)fs, (void)ino, (void)buf, (void)len;
-    return -EINVAL;
+    (void)fs;
+    if (!devfs_ok(ino) || devfs_names[ino].target == NULL)
+        return -EINVAL;
+    size_t n = strlen(devfs_names[ino].target);
+    if (n > len)
+        n = len;
+    memcpy(buf, devfs_names[ino].target, n);
+    return (long)n;
 }
 
 static long devfs_open(void *fs, uint64_t ino)
@@ -167,6 +184,8 @@ static long devfs_read(void *fs, uint64_t ino, void *buf, size_t len,
 {
     (void)fs, (void)off;
     switch (ino) {
+    case DEV_ROOT:
+        return -EISDIR;
     case DEV_NULL:
         return 0;
     case DEV_ZERO:
@@ -178,7 +197,7 @@ static long devfs_read(void *fs, uint64_t ino, void *buf, size_t len,
         rng_fill(buf, len);
         return (long)len;
     default:
-        return -EISDIR;
+        return -EINVAL;
     }
 }
 
@@ -204,7 +223,8 @@ static long devfs_readdir(void *fs, uint64_t dir, uint64_t *pos,
                 return 0;
             continue;
         }
-        if (fill(ctx, name, strlen(name), *pos, DT_CHR, *pos + 1))
+        if (fill(ctx, name, strlen(name), *pos,
+                 devfs_names[*pos].target ? DT_LNK : DT_CHR, *pos + 1))
             return 0;
     }
     return 0;
@@ -258,7 +278,9 @@ static long devfs_mount(int handle, int read_only, void **fs, uint64_t *root)
 
     (void)handle, (void)read_only;
     for (int i = DEV_ROOT; i < DEV_N; i++) {
-        devfs_attr[i].mode = i == DEV_ROOT ? S_IFDIR | 0755 : S_IFCHR | 0666;
+        devfs_attr[i].mode = i == DEV_ROOT ? S_IFDIR | 0755 :
+                             devfs_names[i].target ? S_IFLNK | 0777 :
+                                                     S_IFCHR | 0666;
         devfs_attr[i].atime = devfs_attr[i].mtime = devfs_attr[i].ctime = now;
     }
     *fs = devfs_attr;

@@ -30,6 +30,10 @@ struct ofile {
     uint64_t pos;
     mode_t type; /* S_IFMT bits */
     int path;    /* O_PATH: no I/O at all */
+    /* Where it was opened, for /proc/self/fd (not updated by renames). */
+    struct vfs_node dir;
+    char *name;
+    size_t len;
 };
 
 static const struct fd_ops file_ops[3];
@@ -196,6 +200,7 @@ static void file_close(void *obj)
     struct ofile *f = obj;
 
     vfs_drop(f->n);
+    slab_free(f->name, f->len + 1);
     slab_free(f, sizeof *f);
 }
 
@@ -209,7 +214,8 @@ static const struct fd_ops file_ops[3] = {
 };
 static const struct fd_ops file_path_ops = FILE_OPS(O_RDONLY);
 
-long file_open_node(struct vfs_node n, mode_t mode, int flags)
+long file_open_node(struct vfs_node n, mode_t mode, int flags,
+                    const struct vfs_walk *w)
 {
     struct ofile *f = slab_alloc(sizeof *f);
     int acc = flags & O_ACCMODE;
@@ -217,10 +223,17 @@ long file_open_node(struct vfs_node n, mode_t mode, int flags)
 
     if (f == NULL)
         return -ENOMEM;
+    if (w != NULL && w->len > 0 && !w->dots &&
+        (f->name = slab_alloc(w->len + 1)) != NULL) {
+        f->dir = w->dir;
+        memcpy(f->name, w->name, w->len);
+        f->len = w->len;
+    }
     f->n = n;
     f->type = mode & S_IFMT;
     f->path = (flags & O_PATH) != 0;
     if ((r = vfs_hold(n)) < 0) {
+        slab_free(f->name, f->len + 1);
         slab_free(f, sizeof *f);
         return r;
     }
@@ -229,6 +242,50 @@ long file_open_node(struct vfs_node n, mode_t mode, int flags)
     if ((r = fd_alloc(ops, f, f->path ? flags & O_CLOEXEC : flags)) < 0)
         file_close(f);
     return r;
+}
+
+/* Copy s into buf at *at (size bytes in all); -ENAMETOOLONG when full. */
+static long file_put(char *buf, size_t size, size_t *at, const char *s,
+                     size_t len)
+{
+    if (len >= size - *at)
+        return -ENAMETOOLONG;
+    memcpy(buf + *at, s, len);
+    *at += len;
+    buf[*at] = '\0';
+    return 0;
+}
+
+long file_describe(int fd, char *buf, size_t size)
+{
+    const struct fd_ops *kind = fd_kind(fd);
+    struct ofile *f = file_get(fd, NULL);
+    size_t at = 0;
+    long r;
+
+    if (kind == NULL)
+        return -ENOENT;
+    if (f == NULL) {
+        const char *what;
+        switch (kind->mode & S_IFMT) {
+        case S_IFIFO: what = "pipe:[uhvt]"; break;
+        case S_IFSOCK: what = "socket:[uhvt]"; break;
+        case S_IFCHR: what = "/dev/console"; break;
+        default: what = "anon_inode:[uhvt]";
+        }
+        r = file_put(buf, size, &at, what, strlen(what));
+        return r < 0 ? r : (long)at;
+    }
+    if (f->name == NULL) /* a directory reached by "..", or "/" */
+        return vfs_path(f->n, buf, size);
+    if ((r = vfs_path(f->dir, buf, size)) < 0)
+        return r;
+    at = (size_t)r;
+    if (at > 1 && (r = file_put(buf, size, &at, "/", 1)) < 0)
+        return r;
+    if ((r = file_put(buf, size, &at, f->name, f->len)) < 0)
+        return r;
+    return (long)at;
 }
 
 /* Linux's checks of open's flags before the path is looked at. */
@@ -256,8 +313,11 @@ static long file_openat(long dirfd, const char *path, int flags, mode_t mode)
         flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
     int follow = !(flags & O_NOFOLLOW) &&
                  (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
-    if ((r = vfs_walk(dirfd, path, follow ? WALK_FOLLOW : 0, &w)) < 0)
+    if ((r = vfs_walk(dirfd, path, follow ? WALK_FOLLOW | WALK_FD : 0, &w)) < 0)
         return r;
+    if (w.fd >= 0) /* /proc/self/fd/N of a pipe, socket or the console */
+        return sys_fcntl((const long[6]){ w.fd, (flags & O_CLOEXEC) ?
+                                          F_DUPFD_CLOEXEC : F_DUPFD, 0 });
     int acc = flags & O_ACCMODE;
     int writes = acc != O_RDONLY || (flags & O_TRUNC);
     if (!w.exists) {
@@ -271,14 +331,14 @@ static long file_openat(long dirfd, const char *path, int flags, mode_t mode)
         struct vfs_node n = { w.dir.m, 0 };
         r = vfs_ops_of(n.m)->create(vfs_fs_of(n.m), w.dir.ino, w.name, w.len,
                                     m, NULL, proc_uid(), proc_gid(), &n.ino);
-        return r < 0 ? r : file_open_node(n, m, flags);
+        return r < 0 ? r : file_open_node(n, m, flags, &w);
     }
     if ((flags & O_CREAT) && (flags & O_EXCL))
         return -EEXIST;
     if (flags & O_PATH) {
         if (((flags & O_DIRECTORY) || w.slash) && !S_ISDIR(w.mode))
             return -ENOTDIR;
-        return file_open_node(w.node, w.mode, flags);
+        return file_open_node(w.node, w.mode, flags, &w);
     }
     if (S_ISLNK(w.mode))
         return -ELOOP;
@@ -295,7 +355,7 @@ static long file_openat(long dirfd, const char *path, int flags, mode_t mode)
                                                w.node.ino, &a)) < 0)
             return r;
     }
-    return file_open_node(w.node, w.mode, flags);
+    return file_open_node(w.node, w.mode, flags, &w);
 }
 
 long sys_open(const long a[6])

@@ -48,6 +48,7 @@ struct vfs_mount {
     uint64_t dir; /* the directory it is attached in (in parent) */
     char name[NAME_MAX + 1]; /* the name it covers there */
     size_t len;
+    const char *source; /* for /proc/mounts: the disk's name, or the type's */
 };
 extern struct vfs_mount vfs_mounts[VFS_MOUNT_MAX];
 
@@ -65,6 +66,7 @@ static inline void *vfs_fs_of(int m)
 enum {
     WALK_FOLLOW = 1 << 0, /* follow a symlink in the last component */
     WALK_EMPTY = 1 << 1,  /* an empty path names the start (AT_EMPTY_PATH) */
+    WALK_FD = 1 << 2,     /* the caller takes vfs_walk.fd (else ENXIO) */
 };
 
 /*
@@ -78,6 +80,8 @@ struct vfs_walk {
     struct vfs_node dir, node;
     int exists, dots, slash;
     mode_t mode; /* the node's type and permissions, when it exists */
+    int fd;      /* >= 0: the last component was /proc/self/fd/N for a
+                    descriptor that is no file (node is then unset) */
     char name[NAME_MAX + 1];
     size_t len;
 };
@@ -106,7 +110,9 @@ long vfs_path(struct vfs_node n, char *buf, size_t len);
 /* Take and drop a reference to a node (the filesystem's open and release). */
 long vfs_hold(struct vfs_node n);
 void vfs_drop(struct vfs_node n);
-/* Attach a filesystem of `type` at absolute `path`: 0 or -errno. */
+/* The working directory. */
+struct vfs_node vfs_cwd_node(void);
+/* Attach a filesystem of `type` at absolute `path`: its index or -errno. */
 long vfs_mount(const char *path, const struct vfs_type *type, int handle,
                int read_only);
 
@@ -118,11 +124,24 @@ long vfs_mount(const char *path, const struct vfs_type *type, int handle,
 long file_node(long fd, struct vfs_node *n, int want_dir);
 /* The node of a file descriptor open for I/O (not O_PATH), or -EBADF. */
 long file_node_io(long fd, struct vfs_node *n);
-/* An open description of node n with open(2)'s flags: the descriptor. */
-long file_open_node(struct vfs_node n, mode_t mode, int flags);
+/*
+ * An open description of node n with open(2)'s flags: the descriptor.
+ * `w` (may be NULL) is the walk that found it: its directory and name are
+ * kept for /proc/self/fd's links.
+ */
+long file_open_node(struct vfs_node n, mode_t mode, int flags,
+                    const struct vfs_walk *w);
+/* What /proc/self/fd/N reads as: its length in buf (size bytes). */
+long file_describe(int fd, char *buf, size_t size);
 
 /* tmpfs.c, devfs.c, procfs.c: the runtime's own filesystems. */
-extern const struct vfs_type tmpfs_type, devfs_type;
+extern const struct vfs_type tmpfs_type, devfs_type, procfs_type;
+/*
+ * Whether node `link` is one of /proc's magic links (cwd, fd/N): then 1,
+ * with the node it stands for in *target, or target->m = -1 and *fd the
+ * descriptor when that is no file (a pipe, the console).
+ */
+int procfs_magic(struct vfs_node link, struct vfs_node *target, int *fd);
 
 /* All of mount m's data durable (sync, syncfs). */
 long vfs_sync_mount(int m);

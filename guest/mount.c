@@ -16,7 +16,7 @@
  *
  * The tree at boot: the disk mounted at "/" if one is, else an in-memory
  * filesystem (with empty /tmp, /dev and /proc directories); then an
- * in-memory filesystem at /tmp and the devices at /dev, whatever the root
+ * in-memory filesystem at /tmp, the devices at /dev and /proc, whatever the root
  * holds there (even nothing: a mount covers a name, see vfs.c); then the
  * other disks, in the order given.  A disk attached with --block-ro is
  * mounted read-only.  A mount that fails ends the guest before main with
@@ -81,6 +81,7 @@ static void mount_disk(const char *path, const char *name)
     long r = vfs_mount(path, ext, handle, ro);
     if (r < 0)
         mount_fail(path, name, mount_errno(r));
+    vfs_mounts[r].source = name;
 }
 
 /* An empty directory in the in-memory root, to mount over. */
@@ -118,6 +119,8 @@ void mount_start(void)
         mount_fail("/tmp", "(memory)", mount_errno(r));
     if ((r = vfs_mount("/dev", &devfs_type, -1, 0)) < 0)
         mount_fail("/dev", "(devices)", mount_errno(r));
+    if ((r = vfs_mount("/proc", &procfs_type, -1, 0)) < 0)
+        mount_fail("/proc", "(proc)", mount_errno(r));
     for (p = t; p != NULL && *p != '\0'; p += strlen(p) + 1) {
         const char *name = p + strlen(p) + 1;
         if (strcmp(p, "/") != 0)

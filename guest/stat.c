@@ -56,6 +56,7 @@ static long stat_node(long dirfd, const char *path, int flags, int follow,
                       struct vfs_walk *w, int *other)
 {
     *other = 0;
+    w->fd = -1;
     if ((flags & AT_EMPTY_PATH) && dirfd != AT_FDCWD && stat_empty(path) &&
         file_node(dirfd, &w->node, 0) < 0) {
         if (fd_kind(dirfd) == NULL)
@@ -63,10 +64,13 @@ static long stat_node(long dirfd, const char *path, int flags, int follow,
         *other = 1;
         return 0;
     }
-    return vfs_walk_existing(dirfd, path,
-                             (follow && !(flags & AT_SYMLINK_NOFOLLOW) ?
-                              WALK_FOLLOW : 0) |
-                             (flags & AT_EMPTY_PATH ? WALK_EMPTY : 0), w);
+    long r = vfs_walk_existing(dirfd, path,
+                               (follow && !(flags & AT_SYMLINK_NOFOLLOW) ?
+                                WALK_FOLLOW | WALK_FD : 0) |
+                               (flags & AT_EMPTY_PATH ? WALK_EMPTY : 0), w);
+    if (r == 0 && w->fd >= 0) /* /proc/self/fd/N of a pipe or the console */
+        *other = 1;
+    return r;
 }
 
 static long stat_at(long dirfd, const char *path, struct stat *st, int flags)
@@ -81,7 +85,7 @@ static long stat_at(long dirfd, const char *path, struct stat *st, int flags)
     if ((r = stat_node(dirfd, path, flags, 1, &w, &other)) < 0)
         return r;
     if (other)
-        return fd_stat(dirfd, st);
+        return fd_stat(w.fd >= 0 ? w.fd : dirfd, st);
     if ((r = vfs_getattr(w.node, &s)) < 0)
         return r;
     if (!mem_check(st, sizeof *st))
@@ -129,7 +133,8 @@ long sys_statx(const long a[6])
         return -EINVAL;
     if ((r = stat_node((int)a[0], (const char *)a[1], flags, 1, &w, &other)) < 0)
         return r;
-    r = other ? fd_stat(a[0], &st) : vfs_getattr(w.node, &st);
+    r = other ? fd_stat(w.fd >= 0 ? w.fd : (int)a[0], &st)
+              : vfs_getattr(w.node, &st);
     if (r < 0)
         return r;
     if (!mem_check(sx, sizeof *sx))

@@ -213,16 +213,17 @@ static long tmpfs_lookup(void *fs, uint64_t dir, const char *name, size_t len,
         return -ENOENT;
     if (!S_ISDIR(d->mode))
         return -ENOTDIR;
-    if (d->nlink == 0)
-        return -ENOENT; /* removed while some descriptor held it */
     if (len == 1 && name[0] == '.') {
         *ino = dir;
         return 0;
     }
+    /* A removed directory still knows its parent, as Linux's dentry does. */
     if (len == 2 && name[0] == '.' && name[1] == '.') {
         *ino = d->parent;
-        return 0;
+        return tmpfs_node(fs, d->parent) != NULL ? 0 : -ENOENT;
     }
+    if (d->nlink == 0)
+        return -ENOENT; /* removed while some descriptor held it */
     struct tentry **e = tmpfs_find(d, name, len);
     if (e == NULL)
         return -ENOENT;

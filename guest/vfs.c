@@ -170,6 +170,7 @@ long vfs_walk(long dirfd, const char *path, int flags, struct vfs_walk *w)
     if (r < 0)
         return r;
     memset(w, 0, sizeof *w);
+    w->fd = -1;
     if (r == 0 && !(flags & WALK_EMPTY))
         return -ENOENT;
     if ((r = vfs_start(dirfd, r == 0, &cur)) < 0)
@@ -217,6 +218,26 @@ long vfs_walk(long dirfd, const char *path, int flags, struct vfs_walk *w)
             (!last || (flags & WALK_FOLLOW) || p != q)) {
             if (++links > VFS_SYMLOOP_MAX)
                 return -ELOOP;
+            struct vfs_node to;
+            int fd;
+            if (procfs_magic(next, &to, &fd)) {
+                if (to.m < 0 && !last)
+                    return -ENOTDIR;
+                if (to.m < 0 && !(flags & WALK_FD))
+                    return -ENXIO;
+                if (to.m < 0) {
+                    w->dir = cur;
+                    w->fd = fd;
+                    w->mode = fd_kind(fd)->mode;
+                    return 0;
+                }
+                next = to;
+                if ((r = vfs_getattr(next, &st)) < 0)
+                    return r;
+            }
+        }
+        if (S_ISLNK(st.st_mode) &&
+            (!last || (flags & WALK_FOLLOW) || p != q)) {
             if ((r = vfs_splice_link(next, p)) < 0)
                 return r;
             p = walk_buf;
@@ -359,13 +380,19 @@ long vfs_mount(const char *path, const struct vfs_type *type, int handle,
     if ((r = type->mount(handle, read_only, &mt->fs, &mt->root)) < 0)
         return r;
     mt->type = type;
+    mt->source = type->name;
     mt->handle = handle;
     mt->read_only = read_only;
     if (i == 0) {
         vfs_cwd = vfs_root();
         (void)vfs_hold(vfs_cwd);
     }
-    return 0;
+    return i;
+}
+
+struct vfs_node vfs_cwd_node(void)
+{
+    return vfs_cwd;
 }
 
 /* getcwd's answer is the path's length with its NUL, as Linux's system call. */

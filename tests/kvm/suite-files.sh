@@ -7,13 +7,17 @@ kvm_begin
 
 # Every call's answers, errno included, the same as Linux's on its /tmp.
 process_same file_basic
+process_same file_more
 
 # The tree at boot without a root disk (docs/files.md).
 check tree-at-boot 0 '' "$U" --quiet "$G/file_tree.hvt"
 guest_says tree-root '^cwd /$' '^/: \. \.\. tmp dev proc$' \
     '^/: type 1021994 mode 755$' '^/tmp: type 1021994 mode 1777$'
-guest_says tree-dev '^/dev: \. \.\. null zero full random urandom$' \
+guest_says tree-dev '^/dev: \. \.\. null zero full random urandom stdin stdout stderr fd$' \
     '^/dev: type 1373 mode 755$'
+guest_says tree-proc '^/proc: type 9fa0 mode 555$' '^mount tmpfs / tmpfs rw 0 0$' \
+    '^mount tmpfs /tmp tmpfs rw 0 0$' '^mount devfs /dev devfs rw 0 0$' \
+    '^mount proc /proc proc rw 0 0$'
 
 # Files take guest memory: when it runs out, write fails with ENOSPC and
 # nothing breaks; unlink gives the space back.
