@@ -196,6 +196,14 @@ int main(void)
     CALL(rmdir("../w2"));
     CALL(chdir(dir));
 
+    puts("== tmpfile");
+    FILE *t = tmpfile();
+    CALL(t != NULL);
+    CALL(fputs("in a tmpfile", t) >= 0);
+    rewind(t);
+    CALL(fgets(buf, sizeof buf, t) != NULL && strcmp(buf, "in a tmpfile") == 0);
+    CALL(fclose(t));
+
     puts("== /dev/std*, /proc/self");
     int p[2];
     char pname[64];
