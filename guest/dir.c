@@ -153,6 +153,8 @@ static long dir_rename(long olddirfd, const char *oldpath, long newdirfd,
         return -EXDEV;
     if (!S_ISDIR(o.mode) && (o.slash || n.slash))
         return -ENOTDIR;
+    if (n.exists && S_ISDIR(n.mode) != S_ISDIR(o.mode))
+        return S_ISDIR(n.mode) ? -EISDIR : -ENOTDIR;
     if (dir_is_mount(&o) || (n.exists && dir_is_mount(&n)))
         return -EBUSY;
     if ((flags & RENAME_NOREPLACE) && n.exists)

@@ -20,8 +20,8 @@
  *                    descriptor of its open description (as dup).
  *   /proc/1/cwd      the working directory, as a magic link too
  *   /proc/mounts and /proc/1/mounts   the mount table, fstab format
- * Nothing here can be created, removed or changed: EPERM or EACCES as
- * Linux answers a process that is not allowed.
+ * Nothing here can be created, removed or changed: EPERM (EACCES for a
+ * new file), as Linux's procfs answers root.
  */
 
 #define PROC_MAGIC 0x9fa0 /* PROC_SUPER_MAGIC */
@@ -163,15 +163,17 @@ static long proc_create(void *fs, uint64_t dir, const char *name, size_t len,
 {
     uint64_t i;
 
-    (void)mode, (void)target, (void)uid, (void)gid, (void)ino;
-    return proc_lookup(fs, dir, name, len, &i) == 0 ? -EEXIST : -EACCES;
+    (void)target, (void)uid, (void)gid, (void)ino;
+    if (proc_lookup(fs, dir, name, len, &i) == 0)
+        return -EEXIST;
+    return S_ISREG(mode) ? -EACCES : -EPERM; /* Linux: no create, mkdir... */
 }
 
 static long proc_link(void *fs, uint64_t dir, const char *name, size_t len,
                       uint64_t ino)
 {
     (void)ino;
-    return proc_create(fs, dir, name, len, 0, NULL, 0, 0, NULL);
+    return proc_create(fs, dir, name, len, S_IFLNK, NULL, 0, 0, NULL);
 }
 
 static long proc_unlink(void *fs, uint64_t parent, const char *name,
@@ -181,7 +183,7 @@ static long proc_unlink(void *fs, uint64_t parent, const char *name,
     long r = proc_lookup(fs, parent, name, len, &i);
 
     (void)dir;
-    return r < 0 ? r : -EACCES;
+    return r < 0 ? r : -EPERM;
 }
 
 static long proc_rename(void *fs, uint64_t olddir, const char *oldname,

@@ -1,6 +1,10 @@
-/* file_tree.c: test guest: what the runtime's tree holds at boot — /, /tmp, /dev and its devices, the working directory — printed for suite-files.sh to check by pattern. */
+/* file_tree.c: test guest: what the runtime's tree holds at boot — /, /tmp, /dev, /proc, the working directory — and the errors of crossing or removing its mounts, printed for suite-files.sh to check by pattern. */
+#define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -34,6 +38,12 @@ static void fs(const char *path)
            (unsigned)st.st_mode & 07777);
 }
 
+/* "what: 0" or "what: -1 strerror". */
+static void show(const char *what, int r)
+{
+    printf("%s: %d%s%s\n", what, r, r < 0 ? " " : "", r < 0 ? strerror(errno) : "");
+}
+
 int main(void)
 {
     char cwd[256];
@@ -49,5 +59,23 @@ int main(void)
     char line[256];
     while (f != NULL && fgets(line, sizeof line, f) != NULL)
         printf("mount %s", line);
+
+    /* Mounts: crossing is EXDEV, a mount point cannot go (EBUSY). */
+    close(open("/x", O_CREAT | O_WRONLY, 0644));
+    show("rename / to /tmp", rename("/x", "/tmp/x"));
+    show("link / to /tmp", link("/x", "/tmp/x"));
+    show("rename within /", rename("/x", "/y"));
+    show("rmdir /tmp", rmdir("/tmp"));
+    show("rename /tmp", rename("/tmp", "/t2"));
+    show("rename onto /tmp", rename("/y", "/tmp"));
+    show("unlink /dev/null", unlink("/dev/null"));
+    show("create in /dev", open("/dev/new", O_CREAT | O_WRONLY, 0644));
+    show("mkdir in /proc", mkdir("/proc/new", 0755));
+    char buf[64] = "";
+    show("readlink /proc/self", (int)readlink("/proc/self", buf, sizeof buf - 1));
+    printf("/proc/self -> %s\n", buf);
+    show("chdir /tmp", chdir("/tmp"));
+    show("chdir ..", chdir(".."));
+    printf("cwd after .. %s\n", getcwd(cwd, sizeof cwd) ? cwd : "?");
     return 0;
 }

@@ -18,6 +18,14 @@ guest_says tree-dev '^/dev: \. \.\. null zero full random urandom stdin stdout s
 guest_says tree-proc '^/proc: type 9fa0 mode 555$' '^mount tmpfs / tmpfs rw 0 0$' \
     '^mount tmpfs /tmp tmpfs rw 0 0$' '^mount devfs /dev devfs rw 0 0$' \
     '^mount proc /proc proc rw 0 0$'
+guest_says mounts-cross-exdev '^rename / to /tmp: -1 Cross-device link$' \
+    '^link / to /tmp: -1 Cross-device link$' '^rename within /: 0$'
+guest_says mounts-busy '^rmdir /tmp: -1 Resource busy$' \
+    '^rename /tmp: -1 Resource busy$' '^rename onto /tmp: -1 Is a directory$'
+guest_says mounts-fixed '^unlink /dev/null: -1 Operation not permitted$' \
+    '^create in /dev: -1 Operation not permitted$' \
+    '^mkdir in /proc: -1 Operation not permitted$' '^/proc/self -> 1$' \
+    '^cwd after \.\. /$'
 
 # Files take guest memory: when it runs out, write fails with ENOSPC and
 # nothing breaks; unlink gives the space back.
