@@ -112,3 +112,5 @@ tests: $(B)/tests/guest/urunc_argv.hvt
 
 # Guests with a disk mounted (uhvt-cc --mount): mount_*.c at /data.
 $(B)/tests/guest/mount_%.hvt: UHVT_CC_FLAGS := --mount=/data:disk
+# mount_toy brings its own filesystem behind guest/vfs.h.
+$(B)/tests/guest/mount_toy.hvt: UHVT_CC_FLAGS := --mount=/data:disk -Iguest

@@ -51,11 +51,49 @@ cp -R "$B/guest/include" "$B/guest/libuhvt.a" "$B/guest/libuhvt-tcpip.a" \
     "$B/guest/start.o" "$B/guest/uhvt.ld" "$tmp/rt/"
 UHVT_RUNTIME=$tmp/rt "$B/uhvt-cc" --mount=/data:disk -o "$tmp/noext.hvt" \
     tests/guest/mount_data.c
-truncate -s 1M "$tmp/zero.img"
+truncate -s 1M "$tmp/zero.img" "$tmp/zero2.img"
 check mount-without-extfs 121 \
     "cannot mount disk 'disk' at /data: the image has no filesystem for disks" \
     "$U" --block:disk="$tmp/zero.img" "$tmp/noext.hvt"
+UHVT_RUNTIME=$tmp/rt "$B/uhvt-cc" --mount=/data:d --mount=/:root \
+    -o "$tmp/noext2.hvt" tests/guest/mount_data.c
+check mount-root-first 121 "cannot mount disk 'root' at /: " \
+    "$U" --block:d="$tmp/zero.img" --block:root="$tmp/zero2.img" "$tmp/noext2.hvt"
 if [ -f "$B/guest/libuhvt-extfs.a" ]; then
     check mount-not-a-filesystem 121 "cannot mount disk 'disk' at /data: " \
         "$U" --block:disk="$tmp/zero.img" "$G/mount_data.hvt"
 fi
+
+# The mount machinery with a filesystem of the test's own behind guest/vfs.h
+# (tests/guest/mount_toy.c: one file, sector 0 of the disk): mounted at
+# /data before main, written back by the unmount the runtime does at exit
+# and at abort(), read-only under --block-ro (EROFS, the image untouched),
+# EXDEV to /tmp, and a damaged disk ends the boot.
+toy_image() { # FILE TEXT
+    printf '%s\0' "$2" >"$1"
+    truncate -s 64K "$1"
+}
+toy_image "$tmp/toy.img" "hello from the disk"
+check_after toy-mount-rw 0 '^read: hello from the disk$' '^toy: unmount$' \
+    "$U" --block:disk="$tmp/toy.img" "$G/mount_toy.hvt"
+guest_says toy-exdev '^statvfs: read-write$' '^rename to /tmp: Cross-device link$' \
+    '^exiting$'
+check_left toy-unmounted-at-exit '^exiting$' 'the unmount did not write the disk' \
+    grep -q 'written by the guest' "$tmp/toy.img"
+toy_image "$tmp/toy.img" "before abort"
+check_after toy-unmount-at-abort 121 '^aborting$' '^toy: unmount$' \
+    "$U" --block:disk="$tmp/toy.img" "$G/mount_toy.hvt" "after abort" abort
+check_left toy-abort-wrote '^aborting$' 'abort() did not unmount' \
+    grep -q 'after abort' "$tmp/toy.img"
+toy_image "$tmp/toy.img" "read-only"
+cp "$tmp/toy.img" "$tmp/toy.orig"
+check_after toy-mount-ro 0 '^read: read-only$' \
+    '^open for writing: Read-only file system$' \
+    "$U" --block:disk="$tmp/toy.img" --block-ro:disk "$G/mount_toy.hvt"
+guest_says toy-ro-answers '^statvfs: read-only$' \
+    '^access W_OK: Read-only file system$'
+check_left toy-ro-untouched '^read: read-only$' 'the read-only image changed' \
+    cmp -s "$tmp/toy.img" "$tmp/toy.orig"
+toy_image "$tmp/toy.img" "BAD disk"
+check toy-damaged 121 "cannot mount disk 'disk' at /data: the filesystem is damaged \(EUCLEAN\)" \
+    "$U" --block:disk="$tmp/toy.img" "$G/mount_toy.hvt"
