@@ -344,7 +344,7 @@ static long file_openat(long dirfd, const char *path, int flags, mode_t mode)
         return -ELOOP;
     if (((flags & O_DIRECTORY) || w.slash) && !S_ISDIR(w.mode))
         return -ENOTDIR;
-    if (S_ISDIR(w.mode) && (acc != O_RDONLY || (flags & O_CREAT)))
+    if (S_ISDIR(w.mode) && (acc != O_RDONLY || (flags & (O_CREAT | O_TRUNC))))
         return -EISDIR;
     if (writes && !S_ISCHR(w.mode) && (r = vfs_writable(w.node.m)) < 0)
         return r;

@@ -100,6 +100,7 @@ int main(void)
     CALL(open("a", O_RDONLY | O_DIRECTORY));
     CALL(open(".", O_WRONLY));
     CALL(open(".", O_RDWR));
+    CALL(open(".", O_RDONLY | O_TRUNC));
     CALL(open("", O_RDONLY));
     CALL(open(BAD, O_RDONLY));
     CALL(open("nodir/x", O_RDONLY | O_CREAT, 0644));
