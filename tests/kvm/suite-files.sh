@@ -8,6 +8,7 @@ kvm_begin
 # Every call's answers, errno included, the same as Linux's on its /tmp.
 process_same file_basic
 process_same file_more
+process_same file_libc
 
 # The tree at boot without a root disk (docs/files.md).
 check tree-at-boot 0 '' "$U" --quiet "$G/file_tree.hvt"
