@@ -19,7 +19,10 @@
  * the array: fine for the directories programs keep in /tmp.
  *
  * Everything is guest memory from slab.c and mem.c; running out is ENOSPC
- * for the operation that needed it, with nothing half done.
+ * for the operation that needed it, with nothing half done.  As Linux's
+ * tmpfs by default, file data may take at most half of (guest) memory, so
+ * a full /tmp leaves the program room to run: the in-memory filesystems
+ * share that half.
  */
 
 #define TMPFS_MAGIC 0x01021994
@@ -54,6 +57,13 @@ struct tmpfs {
     size_t cap;
     uint64_t used; /* inodes in use */
 };
+
+static uint64_t tmpfs_pages; /* data pages held by every instance */
+
+static uint64_t tmpfs_max_pages(void)
+{
+    return boot_info.mem_size / 2 / PAGE;
+}
 
 static struct tnode *tmpfs_node(struct tmpfs *t, uint64_t ino)
 {
@@ -108,6 +118,7 @@ static void tmpfs_cut(struct tnode *n, size_t from)
             mem_release(n->pages[i], PAGE);
             n->pages[i] = NULL;
             n->blocks--;
+            tmpfs_pages--;
         }
     }
 }
@@ -541,9 +552,11 @@ static long tmpfs_fill(struct tnode *n, uint64_t first, uint64_t last)
         return -ENOSPC;
     for (uint64_t p = first; p <= last; p++) {
         if (n->pages[p] == NULL) {
-            if ((n->pages[p] = mem_alloc(PAGE)) == NULL)
+            if (tmpfs_pages >= tmpfs_max_pages() ||
+                (n->pages[p] = mem_alloc(PAGE)) == NULL)
                 return -ENOSPC;
             n->blocks++;
+            tmpfs_pages++;
         }
     }
     return 0;
@@ -625,12 +638,13 @@ static long tmpfs_statfs(void *fs, struct statfs *sf)
     uint64_t touched, avail;
 
     mem_usage(&touched, &avail);
+    uint64_t room = tmpfs_max_pages() - tmpfs_pages;
     memset(sf, 0, sizeof *sf);
     sf->f_type = TMPFS_MAGIC;
     sf->f_bsize = PAGE;
     sf->f_frsize = PAGE;
-    sf->f_blocks = boot_info.mem_size / PAGE;
-    sf->f_bfree = sf->f_bavail = avail / PAGE;
+    sf->f_blocks = tmpfs_max_pages();
+    sf->f_bfree = sf->f_bavail = room < avail / PAGE ? room : avail / PAGE;
     sf->f_files = t->used + avail / sizeof(struct tnode);
     sf->f_ffree = avail / sizeof(struct tnode);
     sf->f_namelen = NAME_MAX;

@@ -1,7 +1,8 @@
-/* tmpfs_full.c: test guest: /tmp fills guest memory; the write that finds none left fails with ENOSPC, nothing crashes, and the space comes back with unlink. */
+/* tmpfs_full.c: test guest: /tmp fills its half of guest memory; the write that finds no room fails with ENOSPC, the program can still allocate, and the space comes back with unlink. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,6 +36,11 @@ int main(void)
     /* Even a new name may fail now; what matters is that nothing breaks. */
     int fd = open("/tmp/small", O_WRONLY | O_CREAT, 0600);
     printf("a new file when full: %s\n", fd >= 0 ? "made" : strerror(errno));
+    char *p = malloc(4 << 20);
+    if (p != NULL)
+        memset(p, 1, 4 << 20);
+    printf("malloc 4 MiB when full: %s\n", p != NULL ? "ok" : "failed");
+    free(p);
     if (fd >= 0) {
         close(fd);
         unlink("/tmp/small");
