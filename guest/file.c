@@ -1,4 +1,4 @@
-/* file.c: open files and directories as descriptors: open, positioned I/O, lseek, getdents64, truncation, sync. */
+/* file.c: open files and directories as descriptors: open, read and write, lseek, getdents64, /proc/self/fd's view of them. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,24 +22,10 @@
  * them (EPERM): their fd_ops have no poll, as Linux's file operations.
  */
 
-/* Linux's MAX_RW_COUNT: one call moves at most this much. */
-#define FILE_RW_MAX 0x7ffff000L
-
-struct ofile {
-    struct vfs_node n;
-    uint64_t pos;
-    mode_t type; /* S_IFMT bits */
-    int path;    /* O_PATH: no I/O at all */
-    /* Where it was opened, for /proc/self/fd (not updated by renames). */
-    struct vfs_node dir;
-    char *name;
-    size_t len;
-};
-
 static const struct fd_ops file_ops[3];
 static const struct fd_ops file_path_ops;
 
-static struct ofile *file_get(long fd, int *flags)
+struct ofile *file_get(long fd, int *flags)
 {
     for (int i = 0; i < 3; i++) {
         struct ofile *f = fd_obj(fd, &file_ops[i], flags);
@@ -71,12 +57,12 @@ long file_node_io(long fd, struct vfs_node *n)
     return 0;
 }
 
-static const struct vfs_ops *file_ops_of(struct ofile *f)
+const struct vfs_ops *file_ops_of(struct ofile *f)
 {
     return vfs_ops_of(f->n.m);
 }
 
-static long file_size(struct ofile *f, uint64_t *size)
+long file_size(struct ofile *f, uint64_t *size)
 {
     struct stat st;
     long r = vfs_getattr(f->n, &st);
@@ -85,8 +71,7 @@ static long file_size(struct ofile *f, uint64_t *size)
     return r;
 }
 
-/* Move data between the iovecs and the file at *off; the count or -errno. */
-static long file_io(struct ofile *f, const struct iovec *iov, int n,
+long file_io(struct ofile *f, const struct iovec *iov, int n,
                     uint64_t *off, int out)
 {
     void *fs = vfs_fs_of(f->n.m);
@@ -374,80 +359,6 @@ long sys_creat(const long a[6])
                        O_CREAT | O_WRONLY | O_TRUNC, (mode_t)a[1]);
 }
 
-/*
- * The positioned calls: on a descriptor that is no file, -ESPIPE (a pipe,
- * a socket) once the descriptor and its access mode are found good.
- */
-static long file_prw(long fd, const struct iovec *iov, long n, long off,
-                     int out)
-{
-    int flags;
-    const struct fd_ops *kind = fd_kind(fd);
-    struct ofile *f = file_get(fd, &flags);
-    long r;
-
-    if (kind == NULL)
-        return -EBADF;
-    if (f == NULL)
-        return -ESPIPE;
-    if (kind->access == (out ? O_RDONLY : O_WRONLY))
-        return -EBADF;
-    if (off < 0)
-        return -EINVAL;
-    if ((r = fd_iov_check(iov, n)) < 0)
-        return r;
-    uint64_t pos = (uint64_t)off;
-    /* Linux appends even at an offset when the file is O_APPEND. */
-    if (out && (flags & O_APPEND) && f->type == S_IFREG &&
-        (r = file_size(f, &pos)) < 0)
-        return r;
-    return file_io(f, iov, (int)n, &pos, out);
-}
-
-long sys_pread64(const long a[6])
-{
-    struct iovec v = { (void *)a[1], (size_t)a[2] };
-    return file_prw(a[0], &v, 1, a[3], 0);
-}
-
-long sys_pwrite64(const long a[6])
-{
-    struct iovec v = { (void *)a[1], (size_t)a[2] };
-    return file_prw(a[0], &v, 1, a[3], 1);
-}
-
-long sys_preadv(const long a[6])
-{
-    return file_prw(a[0], (const struct iovec *)a[1], a[2], a[3], 0);
-}
-
-long sys_pwritev(const long a[6])
-{
-    return file_prw(a[0], (const struct iovec *)a[1], a[2], a[3], 1);
-}
-
-/* preadv2 and pwritev2 without RWF_* flags; offset -1 is the file's own. */
-static long file_rw2(const long a[6], int out)
-{
-    const long b[6] = { a[0], a[1], a[2] };
-
-    if (a[5] != 0)
-        return -EOPNOTSUPP;
-    if (a[3] == -1)
-        return out ? sys_writev(b) : sys_readv(b);
-    return file_prw(a[0], (const struct iovec *)a[1], a[2], a[3], out);
-}
-
-long sys_preadv2(const long a[6])
-{
-    return file_rw2(a, 0);
-}
-
-long sys_pwritev2(const long a[6])
-{
-    return file_rw2(a, 1);
-}
-
 struct file_dents {
     char *buf;
     size_t size, used;
@@ -497,105 +408,4 @@ long sys_getdents64(const long a[6])
     if (d.used == 0 && d.refused)
         return -EINVAL;
     return (long)d.used;
-}
-
-/* A descriptor open for writing on a regular file: ftruncate and fallocate. */
-static struct ofile *file_writer(long fd, long *err, long bad_type)
-{
-    const struct fd_ops *kind = fd_kind(fd);
-    struct ofile *f = file_get(fd, NULL);
-
-    *err = -EBADF;
-    if (f == NULL || f->path)
-        return NULL;
-    *err = bad_type;
-    if (kind->access == O_RDONLY || f->type != S_IFREG)
-        return NULL;
-    return f;
-}
-
-long sys_ftruncate(const long a[6])
-{
-    long r;
-
-    if (a[1] < 0)
-        return -EINVAL;
-    struct ofile *f = file_writer(a[0], &r, -EINVAL);
-    if (f == NULL)
-        return r;
-    struct vfs_attr at = { .mask = VFS_ATTR_SIZE | VFS_ATTR_MTIME,
-                           .size = (uint64_t)a[1], .mtime = vfs_now() };
-    return file_ops_of(f)->setattr(vfs_fs_of(f->n.m), f->n.ino, &at);
-}
-
-long sys_fallocate(const long a[6])
-{
-    int mode = (int)a[1];
-    long off = a[2], len = a[3], r;
-
-    if (off < 0 || len <= 0)
-        return -EINVAL;
-    if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE |
-                 FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE |
-                 FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE))
-        return -EOPNOTSUPP;
-    if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
-        return -EOPNOTSUPP;
-    if (fd_kind(a[0]) == NULL)
-        return -EBADF;
-    struct ofile *f = file_get(a[0], NULL);
-    if (f != NULL && f->type == S_IFDIR)
-        return -EISDIR;
-    if (f == NULL || f->path || fd_kind(a[0])->access == O_RDONLY)
-        return f == NULL && fd_kind(a[0])->access != O_RDONLY ? -ESPIPE : -EBADF;
-    if (f->type != S_IFREG)
-        return -ENODEV;
-    if (len > LONG_MAX - off)
-        return -EFBIG;
-    if (file_ops_of(f)->fallocate == NULL)
-        return -EOPNOTSUPP;
-    if ((r = vfs_writable(f->n.m)) < 0)
-        return r;
-    return file_ops_of(f)->fallocate(vfs_fs_of(f->n.m), f->n.ino, mode,
-                                     (uint64_t)off, (uint64_t)len);
-}
-
-/* fsync on a pipe or socket is EINVAL, as on Linux. */
-static long file_sync(long fd, int datasync)
-{
-    struct ofile *f = file_get(fd, NULL);
-
-    if (f == NULL)
-        return fd_kind(fd) == NULL ? -EBADF : -EINVAL;
-    if (f->path)
-        return -EBADF;
-    return file_ops_of(f)->fsync(vfs_fs_of(f->n.m), f->n.ino, datasync);
-}
-
-long sys_fsync(const long a[6])
-{
-    return file_sync(a[0], 0);
-}
-
-long sys_fdatasync(const long a[6])
-{
-    return file_sync(a[0], 1);
-}
-
-long sys_syncfs(const long a[6])
-{
-    struct ofile *f = file_get(a[0], NULL);
-
-    if (f == NULL)
-        return fd_kind(a[0]) == NULL ? -EBADF : 0;
-    return vfs_sync_mount(f->n.m);
-}
-
-long sys_sync(const long a[6])
-{
-    (void)a;
-    for (int m = 0; m < VFS_MOUNT_MAX; m++)
-        if (vfs_mounts[m].type != NULL)
-            (void)vfs_sync_mount(m);
-    return 0;
 }

@@ -117,6 +117,32 @@ long vfs_mount(const char *path, const struct vfs_type *type, int handle,
                int read_only);
 
 /*
+ * file.c: open files and directories as descriptors.  An open file
+ * description of one: its node and offset (fd.c's description carries the
+ * status flags, the fd_ops the access mode).
+ */
+struct ofile {
+    struct vfs_node n;
+    uint64_t pos;
+    mode_t type; /* S_IFMT bits */
+    int path;    /* O_PATH: no I/O at all */
+    /* Where it was opened, for /proc/self/fd (not updated by renames). */
+    struct vfs_node dir;
+    char *name;
+    size_t len;
+};
+/* Linux's MAX_RW_COUNT: one call moves at most this much. */
+#define FILE_RW_MAX 0x7ffff000L
+/* fd's open file (any access mode, O_PATH too) and its status flags, or NULL. */
+struct ofile *file_get(long fd, int *flags);
+const struct vfs_ops *file_ops_of(struct ofile *f);
+long file_size(struct ofile *f, uint64_t *size);
+struct iovec;
+/* Move data between checked iovecs and the file at *off: the count or -errno. */
+long file_io(struct ofile *f, const struct iovec *iov, int n, uint64_t *off,
+             int out);
+
+/*
  * file.c: open files and directories as descriptors.  file_node: the node
  * an open file descriptor names (any access mode, O_PATH included), or
  * -EBADF (-ENOTDIR when `want_dir` and it is not a directory).

@@ -190,6 +190,8 @@ long sys_preadv(const long a[6]);
 long sys_pwritev(const long a[6]);
 long sys_preadv2(const long a[6]);
 long sys_pwritev2(const long a[6]);
+long sys_sendfile(const long a[6]);
+long sys_copy_file_range(const long a[6]);
 long sys_getdents64(const long a[6]);
 long sys_ftruncate(const long a[6]);
 long sys_truncate(const long a[6]);

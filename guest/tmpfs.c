@@ -1,83 +1,25 @@
 /* tmpfs.c: the in-memory filesystem: /tmp always, and / when no disk is the root. */
 #include <errno.h>
 #include <dirent.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/statfs.h>
 
 #include "files.h"
+#include "tmpfs.h"
 #include "runtime.h"
 
 /*
  * Inodes live in a table indexed by number - 1 (the root is 1, as on
- * Linux's tmpfs); a freed number is reused.  A regular file's data is an
- * array of page pointers, NULL for a page never written (a hole, read as
- * zeros); a directory's entries are an array of pointers in creation order,
+ * Linux's tmpfs); a freed number is reused.  A regular file's data is
+ * tmpdata.c's; a directory's entries are an array of pointers in creation order,
  * NULL where one was removed, so a readdir position (2 + index; 0 and 1
  * are "." and "..") stays valid while entries come and go.  Lookups scan
  * the array: fine for the directories programs keep in /tmp.
  *
  * Everything is guest memory from slab.c and mem.c; running out is ENOSPC
- * for the operation that needed it, with nothing half done.  As Linux's
- * tmpfs by default, file data may take at most half of (guest) memory, so
- * a full /tmp leaves the program room to run: the in-memory filesystems
- * share that half.
+ * for the operation that needed it, with nothing half done.
  */
-
-#define TMPFS_MAGIC 0x01021994
-#define PAGE UHVT_PAGE_SIZE
-/* Linux's MAX_LFS_FILESIZE on 64-bit: the largest offset a file may reach. */
-#define TMPFS_MAX_SIZE ((uint64_t)INT64_MAX)
-
-struct tentry {
-    uint64_t ino;
-    size_t len;
-    char name[]; /* len bytes and a NUL */
-};
-
-struct tnode {
-    mode_t mode;
-    uid_t uid;
-    gid_t gid;
-    nlink_t nlink;
-    unsigned opens;
-    uint64_t size; /* bytes; for a directory, its entries' count * 20 */
-    uint64_t blocks; /* pages held */
-    struct timespec atime, mtime, ctime, btime;
-    char **pages;   /* regular file: cap page pointers */
-    struct tentry **ents; /* directory: cap entries, n used */
-    size_t cap, n;
-    uint64_t parent; /* directory: its "..", itself for the root */
-    char *target;    /* symlink: size bytes and a NUL */
-};
-
-struct tmpfs {
-    struct tnode **nodes;
-    size_t cap;
-    uint64_t used; /* inodes in use */
-};
-
-static uint64_t tmpfs_pages; /* data pages held by every instance */
-
-static uint64_t tmpfs_max_pages(void)
-{
-    return boot_info.mem_size / 2 / PAGE;
-}
-
-static struct tnode *tmpfs_node(struct tmpfs *t, uint64_t ino)
-{
-    if (ino == 0 || ino > t->cap)
-        return NULL;
-    return t->nodes[ino - 1];
-}
-
-static void tmpfs_touch(struct tnode *n, int mtime)
-{
-    n->ctime = vfs_now();
-    if (mtime)
-        n->mtime = n->ctime;
-}
 
 /* A new inode's number, with nothing in it yet; 0 when memory is out. */
 static uint64_t tmpfs_new(struct tmpfs *t, mode_t mode, uid_t uid, gid_t gid)
@@ -110,25 +52,12 @@ static uint64_t tmpfs_new(struct tmpfs *t, mode_t mode, uid_t uid, gid_t gid)
     return i + 1;
 }
 
-/* Drop a file's pages from page `from` on. */
-static void tmpfs_cut(struct tnode *n, size_t from)
-{
-    for (size_t i = from; i < n->cap; i++) {
-        if (n->pages[i] != NULL) {
-            mem_release(n->pages[i], PAGE);
-            n->pages[i] = NULL;
-            n->blocks--;
-            tmpfs_pages--;
-        }
-    }
-}
-
 static void tmpfs_free(struct tmpfs *t, uint64_t ino)
 {
     struct tnode *n = tmpfs_node(t, ino);
 
     if (S_ISREG(n->mode)) {
-        tmpfs_cut(n, 0);
+        tmpdata_cut(n, 0);
         slab_free(n->pages, n->cap * sizeof *n->pages);
     } else if (S_ISDIR(n->mode)) {
         slab_free(n->ents, n->cap * sizeof *n->ents);
@@ -263,21 +192,6 @@ static long tmpfs_getattr(void *fs, uint64_t ino, struct stat *st)
     return 0;
 }
 
-/* Make the file `size` bytes: pages past it go, the last one is cut. */
-static long tmpfs_resize(struct tnode *n, uint64_t size)
-{
-    if (size > TMPFS_MAX_SIZE)
-        return -EFBIG;
-    if (size < n->size) {
-        size_t keep = (size_t)((size + PAGE - 1) / PAGE);
-        tmpfs_cut(n, keep);
-        if (size % PAGE && keep - 1 < n->cap && n->pages[keep - 1] != NULL)
-            memset(n->pages[keep - 1] + size % PAGE, 0, PAGE - size % PAGE);
-    }
-    n->size = size;
-    return 0;
-}
-
 static long tmpfs_setattr(void *fs, uint64_t ino, const struct vfs_attr *a)
 {
     struct tnode *n = tmpfs_node(fs, ino);
@@ -288,7 +202,7 @@ static long tmpfs_setattr(void *fs, uint64_t ino, const struct vfs_attr *a)
     if (a->mask & VFS_ATTR_SIZE) {
         if (!S_ISREG(n->mode))
             return -EINVAL;
-        if ((r = tmpfs_resize(n, a->size)) < 0)
+        if ((r = tmpdata_resize(n, a->size)) < 0)
             return r;
         n->mtime = vfs_now();
     }
@@ -499,99 +413,6 @@ static void tmpfs_release(void *fs, uint64_t ino)
     }
 }
 
-static long tmpfs_read(void *fs, uint64_t ino, void *buf, size_t len,
-                       uint64_t off)
-{
-    struct tnode *n = tmpfs_node(fs, ino);
-    size_t done = 0;
-
-    if (S_ISDIR(n->mode))
-        return -EISDIR;
-    if (off >= n->size)
-        return 0;
-    if (len > n->size - off)
-        len = (size_t)(n->size - off);
-    while (done < len) {
-        uint64_t p = (off + done) / PAGE;
-        size_t in = (size_t)((off + done) % PAGE), k = PAGE - in;
-        if (k > len - done)
-            k = len - done;
-        if (p < n->cap && n->pages[p] != NULL)
-            memcpy((char *)buf + done, n->pages[p] + in, k);
-        else
-            memset((char *)buf + done, 0, k);
-        done += k;
-    }
-    n->atime = vfs_now();
-    return (long)done;
-}
-
-/* Room for page pointers up to page `last`: 0 or -ENOSPC. */
-static long tmpfs_reserve(struct tnode *n, uint64_t last)
-{
-    if (last < n->cap)
-        return 0;
-    size_t cap = n->cap ? n->cap : 8;
-    while (cap <= last)
-        cap *= 2;
-    char **pages = slab_alloc(cap * sizeof *pages);
-    if (pages == NULL)
-        return -ENOSPC;
-    if (n->cap)
-        memcpy(pages, n->pages, n->cap * sizeof *pages);
-    slab_free(n->pages, n->cap * sizeof *pages);
-    n->pages = pages;
-    n->cap = cap;
-    return 0;
-}
-
-/* Pages [first, last] present: 0 or -ENOSPC (those made stay, as holes filled). */
-static long tmpfs_fill(struct tnode *n, uint64_t first, uint64_t last)
-{
-    if (tmpfs_reserve(n, last) < 0)
-        return -ENOSPC;
-    for (uint64_t p = first; p <= last; p++) {
-        if (n->pages[p] == NULL) {
-            if (tmpfs_pages >= tmpfs_max_pages() ||
-                (n->pages[p] = mem_alloc(PAGE)) == NULL)
-                return -ENOSPC;
-            n->blocks++;
-            tmpfs_pages++;
-        }
-    }
-    return 0;
-}
-
-static long tmpfs_write(void *fs, uint64_t ino, const void *buf, size_t len,
-                        uint64_t off)
-{
-    struct tnode *n = tmpfs_node(fs, ino);
-    size_t done = 0;
-
-    if (len == 0)
-        return 0;
-    if (off > TMPFS_MAX_SIZE || len > TMPFS_MAX_SIZE - off)
-        return -EFBIG;
-    if (off / PAGE > SIZE_MAX / 16)
-        return -ENOSPC;
-    while (done < len) {
-        uint64_t p = (off + done) / PAGE;
-        size_t in = (size_t)((off + done) % PAGE), k = PAGE - in;
-        if (k > len - done)
-            k = len - done;
-        if (tmpfs_fill(n, p, p) < 0)
-            break;
-        memcpy(n->pages[p] + in, (const char *)buf + done, k);
-        done += k;
-    }
-    if (done == 0)
-        return -ENOSPC;
-    if (off + done > n->size)
-        n->size = off + done;
-    tmpfs_touch(n, 1);
-    return (long)done;
-}
-
 static unsigned tmpfs_dtype(mode_t mode)
 {
     return IFTODT(mode);
@@ -638,36 +459,16 @@ static long tmpfs_statfs(void *fs, struct statfs *sf)
     uint64_t touched, avail;
 
     mem_usage(&touched, &avail);
-    uint64_t room = tmpfs_max_pages() - tmpfs_pages;
+    uint64_t room = tmpdata_max_pages() - tmpdata_pages;
     memset(sf, 0, sizeof *sf);
     sf->f_type = TMPFS_MAGIC;
     sf->f_bsize = PAGE;
     sf->f_frsize = PAGE;
-    sf->f_blocks = tmpfs_max_pages();
+    sf->f_blocks = tmpdata_max_pages();
     sf->f_bfree = sf->f_bavail = room < avail / PAGE ? room : avail / PAGE;
     sf->f_files = t->used + avail / sizeof(struct tnode);
     sf->f_ffree = avail / sizeof(struct tnode);
     sf->f_namelen = NAME_MAX;
-    return 0;
-}
-
-/* Mode 0 fills the range with pages; KEEP_SIZE leaves the size alone. */
-static long tmpfs_fallocate(void *fs, uint64_t ino, int mode, uint64_t off,
-                            uint64_t len)
-{
-    struct tnode *n = tmpfs_node(fs, ino);
-
-    if (mode & ~FALLOC_FL_KEEP_SIZE)
-        return -EOPNOTSUPP;
-    if (off > TMPFS_MAX_SIZE || len > TMPFS_MAX_SIZE - off)
-        return -EFBIG;
-    if ((off + len) / PAGE > SIZE_MAX / 16)
-        return -ENOSPC;
-    if (tmpfs_fill(n, off / PAGE, (off + len - 1) / PAGE) < 0)
-        return -ENOSPC;
-    if (!(mode & FALLOC_FL_KEEP_SIZE) && off + len > n->size)
-        n->size = off + len;
-    tmpfs_touch(n, 0);
     return 0;
 }
 
@@ -688,12 +489,12 @@ static const struct vfs_ops tmpfs_ops = {
     .readlink = tmpfs_readlink,
     .open = tmpfs_open,
     .release = tmpfs_release,
-    .read = tmpfs_read,
-    .write = tmpfs_write,
+    .read = tmpdata_read,
+    .write = tmpdata_write,
     .readdir = tmpfs_readdir,
     .fsync = tmpfs_fsync,
     .statfs = tmpfs_statfs,
-    .fallocate = tmpfs_fallocate,
+    .fallocate = tmpdata_fallocate,
     .unmount = tmpfs_unmount,
 };
 

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -195,6 +196,51 @@ int main(void)
     CALL(getcwd(buf, sizeof buf) != NULL);
     CALL(rmdir("../w2"));
     CALL(chdir(dir));
+
+    puts("== sendfile, copy_file_range");
+    {
+        int src, dst, pp[2];
+        off_t off = 2;
+        CALL(src = open("src", O_CREAT | O_RDWR, 0644));
+        for (int i = 0; i < 3000; i++)
+            dprintf(src, "%04d ", i);
+        CALL(lseek(src, 5, SEEK_SET));
+        CALL(pipe(pp));
+        CALL(sendfile(pp[1], src, &off, 10));
+        CALL(off);
+        CALL(lseek(src, 0, SEEK_CUR));
+        CALL(sendfile(pp[1], src, NULL, 5));
+        CALL(lseek(src, 0, SEEK_CUR));
+        memset(buf, 0, 64);
+        CALL(read(pp[0], buf, 64));
+        printf("through the pipe: %s\n", buf);
+        CALL(sendfile(pp[1], pp[0], NULL, 5));
+        CALL(sendfile(src, pp[1], NULL, 5));
+        CALL(sendfile(99, src, NULL, 5));
+        off = 15000;
+        CALL(sendfile(pp[1], src, &off, 5));
+        CALL(dst = open("dst", O_CREAT | O_RDWR, 0644));
+        off_t in = 100, outo = 0;
+        CALL(copy_file_range(src, &in, dst, &outo, 20000, 0));
+        CALL(in);
+        CALL(outo);
+        CALL(pread(dst, buf, 10, 0));
+        printf("copied: %.10s\n", buf);
+        CALL(copy_file_range(src, NULL, dst, NULL, 10, 0));
+        CALL(lseek(src, 0, SEEK_CUR));
+        CALL(lseek(dst, 0, SEEK_CUR));
+        CALL(copy_file_range(src, NULL, dst, NULL, 10, 1));
+        in = 0;
+        outo = 5;
+        CALL(copy_file_range(src, &in, src, &outo, 10, 0));
+        CALL(copy_file_range(src, NULL, pp[1], NULL, 10, 0));
+        CALL(close(pp[0]));
+        CALL(close(pp[1]));
+        CALL(close(src));
+        CALL(close(dst));
+        CALL(unlink("src"));
+        CALL(unlink("dst"));
+    }
 
     puts("== tmpfile");
     FILE *t = tmpfile();
