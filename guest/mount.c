@@ -15,7 +15,8 @@
  * image without mounts carries neither.
  *
  * The tree at boot: the disk mounted at "/" if one is, else an in-memory
- * filesystem (with empty /tmp, /dev and /proc directories); then an
+ * filesystem (with empty /tmp, /dev and /proc directories and a minimal
+ * /etc: hosts, passwd, group); then an
  * in-memory filesystem at /tmp, the devices at /dev and /proc, whatever the root
  * holds there (even nothing: a mount covers a name, see vfs.c); then the
  * other disks, in the order given.  A disk attached with --block-ro is
@@ -84,13 +85,38 @@ static void mount_disk(const char *path, const char *name)
     vfs_mounts[r].source = name;
 }
 
-/* An empty directory in the in-memory root, to mount over. */
-static void mount_mkdir(const char *name, mode_t mode)
+/* A directory in the in-memory root: its inode, 0 if memory is out. */
+static uint64_t mount_mkdir(const char *name, mode_t mode)
 {
-    uint64_t ino;
+    uint64_t ino = 0;
 
     (void)tmpfs_type.ops->create(vfs_mounts[0].fs, vfs_mounts[0].root, name,
                                  strlen(name), S_IFDIR | mode, NULL, 0, 0, &ino);
+    return ino;
+}
+
+/*
+ * The in-memory root's /etc: what a minimal Linux system has, so that
+ * musl's getaddrinfo("localhost"), getpwuid(0) and getgrgid(0) answer as
+ * they would there.  Ordinary files: the program may change them.
+ */
+static void mount_etc(void)
+{
+    static const struct {
+        const char *name, *text;
+    } files[] = {
+        { "hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" },
+        { "passwd", "root:x:0:0:root:/root:/bin/sh\n" },
+        { "group", "root:x:0:\n" },
+    };
+    const struct vfs_ops *ops = tmpfs_type.ops;
+    void *fs = vfs_mounts[0].fs;
+    uint64_t etc = mount_mkdir("etc", 0755), ino;
+
+    for (size_t i = 0; etc != 0 && i < ARRAY_SIZE(files); i++)
+        if (ops->create(fs, etc, files[i].name, strlen(files[i].name),
+                        S_IFREG | 0644, NULL, 0, 0, &ino) == 0)
+            (void)ops->write(fs, ino, files[i].text, strlen(files[i].text), 0);
 }
 
 void mount_start(void)
@@ -111,9 +137,10 @@ void mount_start(void)
         if ((r = vfs_mount("/", &tmpfs_type, -1, 0)) < 0)
             mount_fail("/", "(memory)", mount_errno(r));
         (void)tmpfs_type.ops->setattr(vfs_mounts[0].fs, vfs_mounts[0].root, &a);
-        mount_mkdir("tmp", 01777);
-        mount_mkdir("dev", 0755);
-        mount_mkdir("proc", 0555);
+        (void)mount_mkdir("tmp", 01777);
+        (void)mount_mkdir("dev", 0755);
+        (void)mount_mkdir("proc", 0555);
+        mount_etc();
     }
     if ((r = vfs_mount("/tmp", &tmpfs_type, -1, 0)) < 0)
         mount_fail("/tmp", "(memory)", mount_errno(r));

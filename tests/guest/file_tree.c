@@ -3,6 +3,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -77,5 +82,17 @@ int main(void)
     show("chdir /tmp", chdir("/tmp"));
     show("chdir ..", chdir(".."));
     printf("cwd after .. %s\n", getcwd(cwd, sizeof cwd) ? cwd : "?");
+
+    /* musl's consumers of /etc. */
+    struct addrinfo hints = { .ai_family = AF_INET }, *ai = NULL;
+    int gai = getaddrinfo("localhost", NULL, &hints, &ai);
+    char addr[INET_ADDRSTRLEN] = "";
+    if (gai == 0)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr,
+                  addr, sizeof addr);
+    printf("localhost: %s\n", gai == 0 ? addr : gai_strerror(gai));
+    struct passwd *pw = getpwuid(0);
+    struct group *gr = getgrgid(0);
+    printf("uid 0: %s, gid 0: %s\n", pw ? pw->pw_name : "?", gr ? gr->gr_name : "?");
     return 0;
 }

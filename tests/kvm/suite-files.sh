@@ -12,13 +12,14 @@ process_same file_libc
 
 # The tree at boot without a root disk (docs/files.md).
 check tree-at-boot 0 '' "$U" --quiet "$G/file_tree.hvt"
-guest_says tree-root '^cwd /$' '^/: \. \.\. tmp dev proc$' \
+guest_says tree-root '^cwd /$' '^/: \. \.\. tmp dev proc etc$' \
     '^/: type 1021994 mode 755$' '^/tmp: type 1021994 mode 1777$'
 guest_says tree-dev '^/dev: \. \.\. null zero full random urandom stdin stdout stderr fd$' \
     '^/dev: type 1373 mode 755$'
 guest_says tree-proc '^/proc: type 9fa0 mode 555$' '^mount tmpfs / tmpfs rw 0 0$' \
     '^mount tmpfs /tmp tmpfs rw 0 0$' '^mount devfs /dev devfs rw 0 0$' \
     '^mount proc /proc proc rw 0 0$'
+guest_says tree-etc '^localhost: 127\.0\.0\.1$' '^uid 0: root, gid 0: root$'
 guest_says mounts-cross-exdev '^rename / to /tmp: -1 Cross-device link$' \
     '^link / to /tmp: -1 Cross-device link$' '^rename within /: 0$'
 guest_says mounts-busy '^rmdir /tmp: -1 Resource busy$' \
