@@ -1,7 +1,8 @@
-/* fileio.c: the calls on open files beyond read and write: positioned I/O, sendfile and copy_file_range, truncation, preallocation, sync. */
+/* fileio.c: the calls on open files beyond read and write: positioned I/O, sendfile and copy_file_range, truncation, preallocation, sync, advice, flock. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/file.h>
 #include <sys/uio.h>
 
 #include "files.h"
@@ -335,4 +336,54 @@ long sys_copy_file_range(const long a[6])
     else
         out->pos = op + done;
     return (long)done;
+}
+
+/*
+ * posix_fadvise: advice is accepted and changes nothing (the filesystems
+ * here keep no page cache to steer).  Linux's checks: the descriptor, a
+ * pipe ESPIPE, the advice and a negative length EINVAL.
+ */
+long sys_fadvise64(const long a[6])
+{
+    const struct fd_ops *kind = fd_kind((int)a[0]);
+    struct ofile *f = file_get((int)a[0], NULL);
+
+    if (kind == NULL || (f != NULL && f->path))
+        return -EBADF;
+    if ((kind->mode & S_IFMT) == S_IFIFO)
+        return -ESPIPE;
+    if (a[2] < 0 || (unsigned long)a[3] > 5) /* POSIX_FADV_NOREUSE is 5 */
+        return -EINVAL;
+    return 0;
+}
+
+/* readahead: a regular file open for reading, else EINVAL. */
+long sys_readahead(const long a[6])
+{
+    const struct fd_ops *kind = fd_kind((int)a[0]);
+    struct ofile *f = file_get((int)a[0], NULL);
+
+    if (kind == NULL || kind->access == O_WRONLY || (f != NULL && f->path))
+        return -EBADF;
+    if (f == NULL || f->type != S_IFREG)
+        return -EINVAL;
+    return 0;
+}
+
+/*
+ * flock: one process never conflicts with itself, so every lock is
+ * granted at once (as the record locks of fd.c); the operation is checked
+ * as Linux checks it.
+ */
+long sys_flock(const long a[6])
+{
+    const struct fd_ops *kind = fd_kind((int)a[0]);
+    struct ofile *f = file_get((int)a[0], NULL);
+    unsigned op = (unsigned)a[1] & ~(unsigned)LOCK_NB;
+
+    if (kind == NULL || (f != NULL && f->path))
+        return -EBADF;
+    if (op != LOCK_SH && op != LOCK_EX && op != LOCK_UN)
+        return -EINVAL;
+    return 0;
 }

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -240,6 +241,31 @@ int main(void)
         CALL(close(dst));
         CALL(unlink("src"));
         CALL(unlink("dst"));
+    }
+
+    puts("== flock, fadvise, readahead");
+    {
+        int lf, pp[2];
+        CALL(lf = open("lockfile", O_CREAT | O_RDWR, 0644));
+        CALL(flock(lf, LOCK_EX));
+        CALL(flock(lf, LOCK_SH | LOCK_NB));
+        CALL(flock(lf, LOCK_UN));
+        CALL(flock(lf, 0));
+        CALL(flock(lf, LOCK_SH | LOCK_EX));
+        CALL(flock(99, LOCK_EX));
+        CALL(posix_fadvise(lf, 0, 0, POSIX_FADV_SEQUENTIAL));
+        CALL(posix_fadvise(lf, 0, 0, 77));
+        CALL(posix_fadvise(lf, 0, -1, POSIX_FADV_NORMAL));
+        CALL(posix_fadvise(99, 0, 0, POSIX_FADV_NORMAL));
+        CALL(pipe(pp));
+        CALL(posix_fadvise(pp[0], 0, 0, POSIX_FADV_NORMAL));
+        CALL(flock(pp[0], LOCK_EX));
+        CALL(readahead(lf, 0, 4096));
+        CALL(readahead(pp[0], 0, 4096));
+        CALL(close(pp[0]));
+        CALL(close(pp[1]));
+        CALL(close(lf));
+        CALL(unlink("lockfile"));
     }
 
     puts("== tmpfile");
