@@ -81,6 +81,12 @@ long file_io(struct ofile *f, const struct iovec *iov, int n,
         return -EBADF;
     if (f->type == S_IFDIR)
         return -EISDIR;
+    /* Linux's rw_verify_area: the range must not pass the largest offset. */
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += iov[i].iov_len; /* fd_iov_check bounded it by SSIZE_MAX */
+    if (f->type == S_IFREG && total > 0 && *off > (uint64_t)INT64_MAX - total)
+        return -EINVAL;
     for (int i = 0; i < n && done < FILE_RW_MAX; i++) {
         size_t len = iov[i].iov_len;
         if (len > (size_t)(FILE_RW_MAX - done))

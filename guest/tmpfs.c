@@ -58,7 +58,6 @@ static void tmpfs_free(struct tmpfs *t, uint64_t ino)
 
     if (S_ISREG(n->mode)) {
         tmpdata_cut(n, 0);
-        slab_free(n->pages, n->cap * sizeof *n->pages);
     } else if (S_ISDIR(n->mode)) {
         slab_free(n->ents, n->cap * sizeof *n->ents);
     } else if (S_ISLNK(n->mode)) {

@@ -29,7 +29,8 @@ struct tnode {
     uint64_t size; /* bytes; for a directory, its entries' count * 20 */
     uint64_t blocks; /* pages held */
     struct timespec atime, mtime, ctime, btime;
-    char **pages;   /* regular file: cap page pointers */
+    void *radix;     /* regular file: its pages (tmpdata.c) */
+    unsigned height; /* of the radix tree; 0: no pages */
     struct tentry **ents; /* directory: cap entries, n used */
     size_t cap, n;
     uint64_t parent; /* directory: its "..", itself for the root */
@@ -61,8 +62,8 @@ static inline void tmpfs_touch(struct tnode *n, int mtime)
 
 /* tmpdata.c: file data in pages. */
 uint64_t tmpdata_max_pages(void);
-/* Drop a file's pages from page `from` on. */
-void tmpdata_cut(struct tnode *n, size_t from);
+/* Drop a file's pages from page `from` on (0: all, the tree too). */
+void tmpdata_cut(struct tnode *n, uint64_t from);
 /* Make the file `size` bytes: pages past it go, the last one is cut. */
 long tmpdata_resize(struct tnode *n, uint64_t size);
 long tmpdata_read(void *fs, uint64_t ino, void *buf, size_t len, uint64_t off);

@@ -132,6 +132,38 @@ int main(void)
     CALL(fallocate(fd, 0, 0, 10));
     CALL(close(fd));
 
+    puts("== large and sparse");
+    {
+        static char big[3 << 20];
+        unsigned long sum = 0, sum2 = 0;
+        for (size_t i = 0; i < sizeof big; i++)
+            big[i] = (char)(i * 7 + i / 4096);
+        CALL(fd = open("big", O_CREAT | O_RDWR | O_TRUNC, 0644));
+        CALL(write(fd, big, sizeof big));
+        CALL(pread(fd, big, sizeof big, 0));
+        for (size_t i = 0; i < sizeof big; i++) {
+            sum += (unsigned char)big[i] * (i % 251 + 1);
+            sum2 += (unsigned char)(char)(i * 7 + i / 4096) * (i % 251 + 1);
+        }
+        CALL(sum == sum2);
+        CALL(ftruncate(fd, (3 << 19) + 100));
+        CALL(ftruncate(fd, 3 << 20));
+        CALL(pread(fd, big, 200, (3 << 19) + 50));
+        CALL(big[49] != 0 && big[50] == 0 && big[199] == 0);
+        CALL(pwrite(fd, "far", 3, 1LL << 40));
+        CALL(fstat(fd, &st));
+        CALL(st.st_size == (1LL << 40) + 3);
+        CALL(pread(fd, big, 8, (1LL << 40) - 5));
+        CALL(memcmp(big, "\0\0\0\0\0far", 8));
+        CALL(pread(fd, big, 8, 1LL << 30));
+        CALL(big[0] == 0 && big[7] == 0);
+        CALL(ftruncate(fd, 10));
+        CALL(pread(fd, big, 8, 1LL << 40));
+        CALL(pwrite(fd, "x", 1, 0x7fffffffffffffffLL));
+        CALL(close(fd));
+        CALL(unlink("big"));
+    }
+
     puts("== rename over an open file");
     CALL(fd = open("old", O_CREAT | O_RDWR, 0644));
     CALL(write(fd, "old data", 8));
