@@ -213,14 +213,19 @@ process_same() {
     ps_got=$?
     grep -v '^#' "$tmp/native" >"$tmp/native.cmp"
     grep -v '^#' "$tmp/out" >"$tmp/guest.cmp"
+    # A failure shows what failed; $tmp/out then holds the guest's output
+    # again, for the guest_says checks that follow.
+    cp "$tmp/out" "$tmp/out.guest"
     if [ $ps_native -ne 0 ] || [ "$(tail -n 1 "$tmp/native")" != "done" ]; then
         cp "$tmp/native" "$tmp/out"
         fail "$ps_name-as-linux" "the native build failed (exit $ps_native)"
+        cp "$tmp/out.guest" "$tmp/out"
     elif [ $ps_got -ne 0 ] || [ "$(tail -n 1 "$tmp/out")" != "done" ]; then
         fail "$ps_name-as-linux" "the guest failed (exit $ps_got)"
     elif ! diff -u "$tmp/native.cmp" "$tmp/guest.cmp" >"$tmp/diff"; then
         cp "$tmp/diff" "$tmp/out"
         fail "$ps_name-as-linux" "the guest's answers differ from Linux's (- Linux, + guest)"
+        cp "$tmp/out.guest" "$tmp/out"
     else
         pass "$ps_name-as-linux ($(wc -l <"$tmp/guest.cmp") lines the same)"
     fi
