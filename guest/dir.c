@@ -31,7 +31,7 @@ static long dir_create(struct vfs_walk *w, mode_t mode, const char *target)
 static long dir_mkdir(long dirfd, const char *path, mode_t mode)
 {
     struct vfs_walk w;
-    long r = vfs_walk(dirfd, path, 0, &w);
+    long r = vfs_walk(dirfd, path, WALK_PARENT, &w);
 
     if (r < 0)
         return r;
@@ -60,7 +60,7 @@ static int dir_is_mount(const struct vfs_walk *w)
 static long dir_remove(long dirfd, const char *path, int dir)
 {
     struct vfs_walk w;
-    long r = vfs_walk(dirfd, path, 0, &w);
+    long r = vfs_walk(dirfd, path, WALK_PARENT, &w);
 
     if (r < 0)
         return r;
@@ -112,6 +112,8 @@ static long dir_contains(struct vfs_node top, struct vfs_node d)
 {
     const struct vfs_ops *ops = vfs_ops_of(d.m);
 
+    if (top.m != d.m)
+        return 0; /* a mount's root (a mount point): EBUSY, later */
     for (int depth = 0; depth < PATH_MAX; depth++) {
         uint64_t up;
         if (d.ino == top.ino)
@@ -139,33 +141,38 @@ static long dir_rename(long olddirfd, const char *oldpath, long newdirfd,
         return -EINVAL;
     if (flags & (RENAME_EXCHANGE | RENAME_WHITEOUT))
         return -EINVAL; /* not offered by the filesystems here */
-    if ((r = vfs_walk(olddirfd, oldpath, 0, &o)) < 0)
+    if ((r = vfs_walk(olddirfd, oldpath, WALK_PARENT, &o)) < 0)
         return r;
-    if ((r = vfs_walk(newdirfd, newpath, 0, &n)) < 0)
+    if ((r = vfs_walk(newdirfd, newpath, WALK_PARENT, &n)) < 0)
         return r;
-    if (o.len == 0 || o.dots)
-        return -EBUSY;
-    if (!o.exists)
-        return -ENOENT;
-    if (n.len == 0 || n.dots)
-        return -EBUSY;
+    /* Linux's order (do_renameat2, then vfs_rename). */
     if (o.dir.m != n.dir.m)
         return -EXDEV;
+    if (o.len == 0 || o.dots)
+        return -EBUSY;
+    if (n.len == 0 || n.dots)
+        return (flags & RENAME_NOREPLACE) ? -EEXIST : -EBUSY;
+    if ((r = vfs_writable(o.dir.m)) < 0)
+        return r;
+    if (!o.exists)
+        return -ENOENT;
+    if ((flags & RENAME_NOREPLACE) && n.exists)
+        return -EEXIST;
     if (!S_ISDIR(o.mode) && (o.slash || n.slash))
         return -ENOTDIR;
+    /* A directory into itself; a name over a directory holding the old. */
+    if (S_ISDIR(o.mode) && (r = dir_contains(o.node, n.dir)) != 0)
+        return r < 0 ? r : -EINVAL;
+    if (n.exists && S_ISDIR(n.mode) && n.node.m == o.dir.m &&
+        (r = dir_contains(n.node, o.dir)) != 0)
+        return r < 0 ? r : -ENOTEMPTY;
+    if (o.dir.ino == n.dir.ino && o.len == n.len &&
+        memcmp(o.name, n.name, o.len) == 0)
+        return 0;
     if (n.exists && S_ISDIR(n.mode) != S_ISDIR(o.mode))
         return S_ISDIR(n.mode) ? -EISDIR : -ENOTDIR;
     if (dir_is_mount(&o) || (n.exists && dir_is_mount(&n)))
         return -EBUSY;
-    if ((flags & RENAME_NOREPLACE) && n.exists)
-        return -EEXIST;
-    if ((r = vfs_writable(o.dir.m)) < 0)
-        return r;
-    if (S_ISDIR(o.mode) && (r = dir_contains(o.node, n.dir)) != 0)
-        return r < 0 ? r : -EINVAL;
-    if (o.dir.ino == n.dir.ino && o.len == n.len &&
-        memcmp(o.name, n.name, o.len) == 0)
-        return 0;
     return vfs_ops_of(o.dir.m)->rename(vfs_fs_of(o.dir.m), o.dir.ino, o.name,
                                        o.len, n.dir.ino, n.name, n.len, flags);
 }
@@ -200,7 +207,7 @@ static long dir_link(long olddirfd, const char *oldpath, long newdirfd,
                                ((flags & AT_EMPTY_PATH) ? WALK_EMPTY : 0),
                                &o)) < 0)
         return r;
-    if ((r = vfs_walk(newdirfd, newpath, 0, &n)) < 0)
+    if ((r = vfs_walk(newdirfd, newpath, WALK_PARENT, &n)) < 0)
         return r;
     if (n.exists || n.len == 0 || n.dots)
         return -EEXIST;
@@ -245,7 +252,7 @@ static long dir_symlink(const char *target, long dirfd, const char *path)
     }
     if (i == 0)
         return -ENOENT;
-    if ((r = vfs_walk(dirfd, path, 0, &w)) < 0)
+    if ((r = vfs_walk(dirfd, path, WALK_PARENT, &w)) < 0)
         return r;
     if (w.exists || w.len == 0 || w.dots)
         return -EEXIST;
@@ -305,7 +312,7 @@ static long dir_mknod(long dirfd, const char *path, mode_t mode)
     case S_IFBLK:
     case S_IFIFO:
     case S_IFSOCK:
-        if ((r = vfs_walk(dirfd, path, 0, &w)) < 0)
+        if ((r = vfs_walk(dirfd, path, WALK_PARENT, &w)) < 0)
             return r;
         return w.exists || w.len == 0 || w.dots ? -EEXIST : -EPERM;
     case S_IFDIR:
@@ -313,7 +320,7 @@ static long dir_mknod(long dirfd, const char *path, mode_t mode)
     default:
         return -EINVAL;
     }
-    if ((r = vfs_walk(dirfd, path, 0, &w)) < 0)
+    if ((r = vfs_walk(dirfd, path, WALK_PARENT, &w)) < 0)
         return r;
     if (w.len == 0 || w.dots)
         return -EEXIST;

@@ -304,8 +304,13 @@ static long file_openat(long dirfd, const char *path, int flags, mode_t mode)
         flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
     int follow = !(flags & O_NOFOLLOW) &&
                  (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
-    if ((r = vfs_walk(dirfd, path, follow ? WALK_FOLLOW | WALK_FD : 0, &w)) < 0)
+    if ((r = vfs_walk(dirfd, path, (follow ? WALK_FOLLOW | WALK_FD : 0) |
+                                   ((flags & O_CREAT) ? WALK_PARENT : 0),
+                      &w)) < 0)
         return r;
+    /* Linux: creating with a trailing '/' is EISDIR, whatever is there. */
+    if ((flags & O_CREAT) && w.slash)
+        return -EISDIR;
     if (w.fd >= 0) /* /proc/self/fd/N of a pipe, socket or the console */
         return sys_fcntl((const long[6]){ w.fd, (flags & O_CLOEXEC) ?
                                           F_DUPFD_CLOEXEC : F_DUPFD, 0 });

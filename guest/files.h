@@ -67,6 +67,10 @@ enum {
     WALK_FOLLOW = 1 << 0, /* follow a symlink in the last component */
     WALK_EMPTY = 1 << 1,  /* an empty path names the start (AT_EMPTY_PATH) */
     WALK_FD = 1 << 2,     /* the caller takes vfs_walk.fd (else ENXIO) */
+    /* The caller makes or removes the last name itself (mkdir, unlink,
+       rename, O_CREAT...): a trailing '/' does not follow a last symlink,
+       as it does for a plain lookup. */
+    WALK_PARENT = 1 << 3,
 };
 
 /*

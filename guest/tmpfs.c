@@ -127,7 +127,7 @@ static long tmpfs_room(struct tnode *d)
     return 0;
 }
 
-/* Add a made entry (room already made). */
+/* Add a made entry (tmpfs_room has made room). */
 static void tmpfs_add(struct tnode *d, struct tentry *e)
 {
     d->ents[d->n++] = e;
@@ -365,12 +365,15 @@ static long tmpfs_rename(void *fs, uint64_t olddir, const char *oldname,
         return -ENOSPC;
     }
     os = tmpfs_find(od, oldname, oldlen); /* tmpfs_room may have compacted */
-    if (ns != NULL) {
-        tmpfs_unname(t, nd, ns);
-        ns = NULL;
-    }
     tmpfs_remove(od, os);
-    tmpfs_add(nd, e);
+    if (ns != NULL) {
+        /* The new entry takes the replaced one's slot: no room needed. */
+        tmpfs_unname(t, nd, ns);
+        *ns = e;
+        nd->size += 20;
+    } else {
+        tmpfs_add(nd, e);
+    }
     if (S_ISDIR(n->mode) && olddir != newdir) {
         od->nlink--;
         nd->nlink++;

@@ -215,7 +215,8 @@ long vfs_walk(long dirfd, const char *path, int flags, struct vfs_walk *w)
         if ((r = vfs_getattr(next, &st)) < 0)
             return r;
         if (S_ISLNK(st.st_mode) &&
-            (!last || (flags & WALK_FOLLOW) || p != q)) {
+            (!last || (flags & WALK_FOLLOW) ||
+             (p != q && !(flags & WALK_PARENT)))) {
             if (++links > VFS_SYMLOOP_MAX)
                 return -ELOOP;
             struct vfs_node to;
@@ -237,7 +238,8 @@ long vfs_walk(long dirfd, const char *path, int flags, struct vfs_walk *w)
             }
         }
         if (S_ISLNK(st.st_mode) &&
-            (!last || (flags & WALK_FOLLOW) || p != q)) {
+            (!last || (flags & WALK_FOLLOW) ||
+             (p != q && !(flags & WALK_PARENT)))) {
             if ((r = vfs_splice_link(next, p)) < 0)
                 return r;
             p = walk_buf;

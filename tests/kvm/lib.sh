@@ -199,17 +199,26 @@ check_left() {
 
 # ---- probes compared with Linux (suite-process, suite-files) ----
 
-# process_same NAME [UHVT OPTIONS]: tests/guest/NAME.c runs as a unikernel
+# process_same NAME [UHVT OPTIONS] [-- ARGS]: tests/guest/NAME.c runs as a unikernel
 # and as the same source built for Linux (build/tests/native/NAME, which
 # drops root itself); their outputs, less the lines starting with "#"
 # (what the unikernel answers differently by design, checked below by
 # pattern), must be identical, and the guest's must end with "done".
+# ARGS go to both runs (after the image for the guest).
 process_same() {
-    ps_name=$1
+    ps_name=$1 ps_opts=
     shift
-    timeout -k 5 60 "$B/tests/native/$ps_name" >"$tmp/native" 2>&1 </dev/null
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        ps_opts="$ps_opts $1"
+        shift
+    done
+    [ $# -eq 0 ] || shift
+    ps_tag=$ps_name
+    [ $# -eq 0 ] || ps_tag="$ps_name-$(printf '%s' "$*" | tr ' ' -)"
+    timeout -k 5 60 "$B/tests/native/$ps_name" "$@" >"$tmp/native" 2>&1 </dev/null
     ps_native=$?
-    timeout -k 5 60 "$U" --quiet "$@" "$G/$ps_name.hvt" >"$tmp/out" 2>&1 </dev/null
+    # shellcheck disable=SC2086 # the options are words
+    timeout -k 5 60 "$U" --quiet $ps_opts "$G/$ps_name.hvt" "$@" >"$tmp/out" 2>&1 </dev/null
     ps_got=$?
     grep -v '^#' "$tmp/native" >"$tmp/native.cmp"
     grep -v '^#' "$tmp/out" >"$tmp/guest.cmp"
@@ -218,16 +227,16 @@ process_same() {
     cp "$tmp/out" "$tmp/out.guest"
     if [ $ps_native -ne 0 ] || [ "$(tail -n 1 "$tmp/native")" != "done" ]; then
         cp "$tmp/native" "$tmp/out"
-        fail "$ps_name-as-linux" "the native build failed (exit $ps_native)"
+        fail "$ps_tag-as-linux" "the native build failed (exit $ps_native)"
         cp "$tmp/out.guest" "$tmp/out"
     elif [ $ps_got -ne 0 ] || [ "$(tail -n 1 "$tmp/out")" != "done" ]; then
-        fail "$ps_name-as-linux" "the guest failed (exit $ps_got)"
+        fail "$ps_tag-as-linux" "the guest failed (exit $ps_got)"
     elif ! diff -u "$tmp/native.cmp" "$tmp/guest.cmp" >"$tmp/diff"; then
         cp "$tmp/diff" "$tmp/out"
-        fail "$ps_name-as-linux" "the guest's answers differ from Linux's (- Linux, + guest)"
+        fail "$ps_tag-as-linux" "the guest's answers differ from Linux's (- Linux, + guest)"
         cp "$tmp/out.guest" "$tmp/out"
     else
-        pass "$ps_name-as-linux ($(wc -l <"$tmp/guest.cmp") lines the same)"
+        pass "$ps_tag-as-linux ($(wc -l <"$tmp/guest.cmp") lines the same)"
     fi
 }
 
