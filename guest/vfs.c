@@ -160,6 +160,20 @@ static long vfs_start(long dirfd, int any_kind, struct vfs_node *n)
     return file_node(dirfd, n, !any_kind);
 }
 
+/*
+ * Whether a symlink met in a walk is followed: always in the middle; last,
+ * with WALK_FOLLOW or a trailing '/'; but a trailing '/' where the caller
+ * makes or removes the name (WALK_PARENT) follows nothing, as in Linux.
+ */
+static int vfs_follows(int last, int slash, int flags)
+{
+    if (!last)
+        return 1;
+    if (flags & WALK_PARENT)
+        return !slash && (flags & WALK_FOLLOW);
+    return slash || (flags & WALK_FOLLOW);
+}
+
 long vfs_walk(long dirfd, const char *path, int flags, struct vfs_walk *w)
 {
     struct vfs_node cur;
@@ -215,8 +229,7 @@ long vfs_walk(long dirfd, const char *path, int flags, struct vfs_walk *w)
         if ((r = vfs_getattr(next, &st)) < 0)
             return r;
         if (S_ISLNK(st.st_mode) &&
-            (!last || (flags & WALK_FOLLOW) ||
-             (p != q && !(flags & WALK_PARENT)))) {
+            vfs_follows(last, p != q, flags)) {
             if (++links > VFS_SYMLOOP_MAX)
                 return -ELOOP;
             struct vfs_node to;
@@ -238,8 +251,7 @@ long vfs_walk(long dirfd, const char *path, int flags, struct vfs_walk *w)
             }
         }
         if (S_ISLNK(st.st_mode) &&
-            (!last || (flags & WALK_FOLLOW) ||
-             (p != q && !(flags & WALK_PARENT)))) {
+            vfs_follows(last, p != q, flags)) {
             if ((r = vfs_splice_link(next, p)) < 0)
                 return r;
             p = walk_buf;

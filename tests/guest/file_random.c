@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <dirent.h>
 
 #include "probe.h"
 
@@ -23,6 +24,14 @@ static unsigned next(unsigned n)
     seed ^= seed >> 7;
     seed ^= seed << 17;
     return (unsigned)(seed % n);
+}
+
+/* A stat's answer in one number: type, links, size (not a directory's). */
+static long summary(const struct stat *st)
+{
+    return (long)((st->st_mode & S_IFMT) >> 12) * 1000000 +
+           (long)st->st_nlink * 100000 +
+           (S_ISDIR(st->st_mode) ? 0 : (long)st->st_size % 100000);
 }
 
 static void show(int i, const char *what, long r)
@@ -47,12 +56,14 @@ int main(int argc, char **argv)
     }
     NOTE("in %s", dir);
     umask(022);
+    int held = -1;
     for (int i = 0; i < 3000; i++) {
         const char *p = paths[next(NPATHS)], *q = paths[next(NPATHS)];
         struct stat st;
         int fd;
         long r;
-        switch (next(11)) {
+        char buf[256];
+        switch (next(18)) {
         case 0:
             snprintf(what, sizeof what, "create %s", p);
             r = fd = open(p, O_CREAT | O_EXCL | O_WRONLY, 0644);
@@ -99,16 +110,70 @@ int main(int argc, char **argv)
                 close(fd);
             }
             break;
+        case 10:
+            snprintf(what, sizeof what, "stat %s", p);
+            r = stat(p, &st);
+            if (r == 0)
+                r = summary(&st);
+            break;
+        case 11:
+            snprintf(what, sizeof what, "readlink %s", p);
+            r = readlink(p, buf, sizeof buf);
+            if (r > 0)
+                r = r * 1000 + (unsigned char)buf[0];
+            break;
+        case 12: {
+            int fl = O_CREAT | O_WRONLY | (next(2) ? O_TRUNC : 0) |
+                     (next(2) ? O_NOFOLLOW : 0);
+            snprintf(what, sizeof what, "open-creat %x %s", fl, p);
+            r = fd = open(p, fl, 0600);
+            if (fd >= 0)
+                close(fd);
+            break;
+        }
+        case 13:
+            snprintf(what, sizeof what, "getdents %s", p);
+            r = fd = open(p, O_RDONLY | O_DIRECTORY);
+            if (fd >= 0) {
+                char dents[4096];
+                long n, count = 0;
+                while ((n = syscall(SYS_getdents64, fd, dents, sizeof dents)) > 0)
+                    for (long off = 0; off < n;
+                         off += ((struct dirent *)(dents + off))->d_reclen)
+                        count++;
+                r = n < 0 ? n : count;
+                close(fd);
+            }
+            break;
+        case 14:
+            snprintf(what, sizeof what, "hold %s", p);
+            if (held >= 0)
+                close(held);
+            r = held = open(p, O_RDWR);
+            break;
+        case 15:
+            snprintf(what, sizeof what, "held");
+            r = fstat(held, &st);
+            if (r == 0) {
+                r = summary(&st);
+                if (write(held, "ab", 2) != 2 || pread(held, buf, 1, 0) != 1)
+                    r = -r;
+            }
+            break;
+        case 16:
+            snprintf(what, sizeof what, "link-follow %s %s", p, q);
+            r = linkat(AT_FDCWD, p, AT_FDCWD, q, AT_SYMLINK_FOLLOW);
+            break;
         default:
             snprintf(what, sizeof what, "lstat %s", p);
             r = lstat(p, &st);
             if (r == 0)
-                r = (long)((st.st_mode & S_IFMT) >> 12) * 1000000 +
-                    (long)st.st_nlink * 100000 +
-                    (S_ISDIR(st.st_mode) ? 0 : (long)st.st_size % 100000);
+                r = summary(&st);
         }
         show(i, what, r);
     }
+    if (held >= 0)
+        close(held);
     /* Clean up whatever the sequence left, deepest first. */
     static const char *const rm[] = {
         "a/b/c", "c/a/b", "a/a/a", "a/a", "a/b", "b/a", "b/c", "a/s", "c/a",
