@@ -49,8 +49,10 @@ int main(int argc, char **argv)
     probe_start();
     if (argc > 1) /* another sequence */
         seed ^= strtoull(argv[1], NULL, 0) * 0x2545f4914f6cdd1dULL;
-    if (mkdtemp(dir) == NULL || chdir(dir) != 0 || mkdir("w", 0755) != 0 ||
-        chdir("w") != 0) {
+    /* Two levels down, so that a symlink "../x" made at d/x still points
+       inside the scratch directory (at its x). */
+    if (mkdtemp(dir) == NULL || chdir(dir) != 0 || mkdir("d", 0755) != 0 ||
+        mkdir("d/w", 0755) != 0 || chdir("d/w") != 0) {
         printf("no scratch directory: %s\n", probe_errno(errno));
         return 1;
     }
@@ -185,6 +187,10 @@ int main(int argc, char **argv)
                 rmdir(rm[i]);
     CALL(chdir(".."));
     CALL(rmdir("w"));
+    unlink("x");
+    CALL(chdir(".."));
+    CALL(rmdir("d"));
+    unlink("x");
     CALL(chdir("/"));
     CALL(rmdir(dir));
     puts("done");
