@@ -124,6 +124,7 @@ PUBLIC NOSSP _Noreturn void __uhvt_boot(const struct uhvt_boot_info *bi)
     console_init();
 
     uint64_t *sp = boot_process_image();
+    mount_start();
     tcpip_start();
     __libc_start_main(main, (int)sp[0], (char **)(sp + 1), _init, _fini, 0);
     hypercall_abort("uhvt: __libc_start_main returned");

@@ -171,6 +171,8 @@ long sys_epoll_ctl(const long a[6])
     /* Nesting instances could loop; nothing here needs it. */
     if (kind == &epoll_ops)
         return -EINVAL;
+    if (kind->poll == NULL)
+        return -EPERM; /* a regular file or directory, as Linux */
     struct epoll_item *it = &ep->item[fd];
     struct epoll_event e = { 0 };
     if (op != EPOLL_CTL_DEL) {

@@ -108,6 +108,8 @@ unsigned fd_poll(long fd, uint32_t *gen)
     struct fd *f = fd_get(fd);
 
     *gen = 0;
+    if (f != NULL && f->file->ops->poll == NULL) /* Linux's DEFAULT_POLLMASK */
+        return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
     return f == NULL ? POLLNVAL : f->file->ops->poll(f->file->obj, gen);
 }
 
@@ -414,7 +416,7 @@ long sys_fcntl(const long a[6])
     }
 }
 
-static long fd_stat(long fd, struct stat *st)
+long fd_stat(long fd, struct stat *st)
 {
     struct fd *f = fd_get(fd);
 
@@ -422,6 +424,8 @@ static long fd_stat(long fd, struct stat *st)
         return -EBADF;
     if (!mem_check(st, sizeof *st))
         return -EFAULT;
+    if (f->file->ops->stat != NULL)
+        return f->file->ops->stat(f->file->obj, st);
     memset(st, 0, sizeof *st);
     st->st_mode = f->file->ops->mode;
     st->st_nlink = 1;
@@ -431,20 +435,16 @@ static long fd_stat(long fd, struct stat *st)
 
 long sys_lseek(const long a[6])
 {
-    return fd_get(a[0]) == NULL ? -EBADF : -ESPIPE;
+    struct fd *f = fd_get(a[0]);
+
+    if (f == NULL)
+        return -EBADF;
+    if (f->file->ops->seek == NULL)
+        return -ESPIPE;
+    return f->file->ops->seek(f->file->obj, a[1], (int)a[2]);
 }
 
 long sys_fstat(const long a[6])
 {
     return fd_stat(a[0], (struct stat *)a[1]);
-}
-
-/* Only musl's fstat() form: an empty path with AT_EMPTY_PATH. */
-long sys_newfstatat(const long a[6])
-{
-    const char *path = (const char *)a[1];
-
-    if (!((a[3] & AT_EMPTY_PATH) && mem_check(path, 1) && path[0] == '\0'))
-        return -ENOENT;
-    return fd_stat(a[0], (struct stat *)a[2]);
 }

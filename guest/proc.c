@@ -154,7 +154,23 @@ long sys_times(const long a[6])
     return (long)(clock_monotonic() / (NSEC_PER_SEC / PROC_HZ));
 }
 
-/* Kept and reported; nothing here creates files yet. */
+/* Applied to the modes of new files, directories and symlinks' targets. */
+unsigned proc_umask_get(void)
+{
+    return proc_umask;
+}
+
+/* Root, as getuid and getgid answer (syscall.c). */
+unsigned proc_uid(void)
+{
+    return 0;
+}
+
+unsigned proc_gid(void)
+{
+    return 0;
+}
+
 long sys_umask(const long a[6])
 {
     unsigned old = proc_umask;

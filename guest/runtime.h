@@ -79,10 +79,12 @@ long sys_getrandom(const long a[6]);
  * `flags` is the descriptor's O_NONBLOCK.  poll returns the object's
  * readiness as POLLIN/POLLOUT/POLLERR/POLLHUP/POLLRDHUP bits and sets *gen
  * to a counter the object bumps whenever its state changes (for
- * edge-triggered epoll).
+ * edge-triggered epoll).  A kind without poll (files) is always ready for
+ * reading and writing, and epoll refuses it (EPERM), as Linux does.
  */
 #define FD_MAX 1024
 struct iovec;
+struct stat;
 struct fd_ops {
     unsigned mode; /* st_mode for fstat */
     int access;    /* O_RDONLY, O_WRONLY or O_RDWR: for F_GETFL, and read
@@ -92,6 +94,10 @@ struct fd_ops {
     unsigned (*poll)(void *obj, uint32_t *gen);
     long (*ioctl)(void *obj, unsigned long req, void *arg); /* may be NULL */
     void (*close)(void *obj);                               /* may be NULL */
+    /* Files (file.c); NULL for the others.  stat: all of fstat's answer
+       (else st_mode is `mode`); seek: lseek's (else -ESPIPE). */
+    long (*stat)(void *obj, struct stat *st);
+    long (*seek)(void *obj, long off, int whence);
 };
 /*
  * A new open file description for `obj` and the lowest free descriptor
@@ -130,7 +136,8 @@ long sys_dup(const long a[6]);
 long sys_dup2(const long a[6]);
 long sys_dup3(const long a[6]);
 long sys_fstat(const long a[6]);
-long sys_newfstatat(const long a[6]);
+/* fstat's answer for any descriptor: 0, -EBADF or -EFAULT. */
+long fd_stat(long fd, struct stat *st);
 
 /* pipe.c: pipes, with Linux's buffer of page-sized slots. */
 extern const struct fd_ops pipe_read_ops, pipe_write_ops;
@@ -154,6 +161,10 @@ long sys_prlimit64(const long a[6]);
 long sys_getrusage(const long a[6]);
 long sys_times(const long a[6]);
 long sys_umask(const long a[6]);
+/* The identity and umask new files get. */
+unsigned proc_umask_get(void);
+unsigned proc_uid(void);
+unsigned proc_gid(void);
 long sys_setsid(const long a[6]);
 long sys_setpgid(const long a[6]);
 long sys_getpgid(const long a[6]);
@@ -162,6 +173,76 @@ long sys_sysinfo(const long a[6]);
 long sys_sched_getaffinity(const long a[6]);
 long sys_sched_setaffinity(const long a[6]);
 long sys_getcpu(const long a[6]);
+
+/*
+ * The file calls (files.h has the file layer's own interfaces): vfs.c,
+ * mount.c, file.c, stat.c, dir.c.  mount_start: mount the image's
+ * filesystems, before main; mount_exit: unmount the disks, at every exit.
+ */
+void mount_start(void);
+void mount_exit(void);
+long sys_open(const long a[6]);
+long sys_openat(const long a[6]);
+long sys_creat(const long a[6]);
+long sys_pread64(const long a[6]);
+long sys_pwrite64(const long a[6]);
+long sys_preadv(const long a[6]);
+long sys_pwritev(const long a[6]);
+long sys_preadv2(const long a[6]);
+long sys_pwritev2(const long a[6]);
+long sys_sendfile(const long a[6]);
+long sys_copy_file_range(const long a[6]);
+long sys_fadvise64(const long a[6]);
+long sys_readahead(const long a[6]);
+long sys_flock(const long a[6]);
+long sys_getdents64(const long a[6]);
+long sys_ftruncate(const long a[6]);
+long sys_truncate(const long a[6]);
+long sys_fallocate(const long a[6]);
+long sys_fsync(const long a[6]);
+long sys_fdatasync(const long a[6]);
+long sys_syncfs(const long a[6]);
+long sys_sync(const long a[6]);
+long sys_getcwd(const long a[6]);
+long sys_chdir(const long a[6]);
+long sys_fchdir(const long a[6]);
+long sys_chroot(const long a[6]);
+long sys_stat(const long a[6]);
+long sys_lstat(const long a[6]);
+long sys_newfstatat(const long a[6]);
+long sys_statx(const long a[6]);
+long sys_statfs(const long a[6]);
+long sys_fstatfs(const long a[6]);
+long sys_access(const long a[6]);
+long sys_faccessat(const long a[6]);
+long sys_faccessat2(const long a[6]);
+long sys_chmod(const long a[6]);
+long sys_fchmod(const long a[6]);
+long sys_fchmodat(const long a[6]);
+long sys_chown(const long a[6]);
+long sys_fchown(const long a[6]);
+long sys_lchown(const long a[6]);
+long sys_fchownat(const long a[6]);
+long sys_utimensat(const long a[6]);
+long sys_futimesat(const long a[6]);
+long sys_utimes(const long a[6]);
+long sys_utime(const long a[6]);
+long sys_mkdir(const long a[6]);
+long sys_mkdirat(const long a[6]);
+long sys_rmdir(const long a[6]);
+long sys_unlink(const long a[6]);
+long sys_unlinkat(const long a[6]);
+long sys_rename(const long a[6]);
+long sys_renameat(const long a[6]);
+long sys_renameat2(const long a[6]);
+long sys_link(const long a[6]);
+long sys_linkat(const long a[6]);
+long sys_symlink(const long a[6]);
+long sys_symlinkat(const long a[6]);
+long sys_readlink(const long a[6]);
+long sys_readlinkat(const long a[6]);
+long sys_mknod(const long a[6]);
+long sys_mknodat(const long a[6]);
 
 /* console.c: descriptors 0, 1 and 2. */
 void console_init(void);

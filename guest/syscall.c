@@ -32,6 +32,7 @@
 static _Noreturn void syscall_exit(int status)
 {
     tcpip_exit();
+    mount_exit();
     /* Unlike Linux, no `& 0xff`: the monitor reports a status above 119. */
     struct uhvt_hc_exit e = { .status = status };
     hypercall_noreturn(UHVT_HC_EXIT, &e);
@@ -174,12 +175,14 @@ static long syscall_signal_self(long sig)
     case SIGTTOU:
         return 0;
     case SIGABRT:
+        mount_exit();
         hypercall_abort("abort()");
     default:
         if (sig >= 10)
             *d++ = (char)('0' + sig / 10);
         *d++ = (char)('0' + sig % 10);
         *d = '\0';
+        mount_exit();
         hypercall_abort(msg);
     }
 }
@@ -283,6 +286,68 @@ static syscall_fn *const syscall_table[] = {
     [SYS_sched_getaffinity] = sys_sched_getaffinity,
     [SYS_sched_setaffinity] = sys_sched_setaffinity,
     [SYS_getcpu] = sys_getcpu,
+    /* The file calls (vfs.c, file.c, stat.c, dir.c). */
+    [SYS_open] = sys_open,
+    [SYS_openat] = sys_openat,
+    [SYS_creat] = sys_creat,
+    [SYS_pread64] = sys_pread64,
+    [SYS_pwrite64] = sys_pwrite64,
+    [SYS_preadv] = sys_preadv,
+    [SYS_pwritev] = sys_pwritev,
+    [SYS_preadv2] = sys_preadv2,
+    [SYS_pwritev2] = sys_pwritev2,
+    [SYS_sendfile] = sys_sendfile,
+    [SYS_copy_file_range] = sys_copy_file_range,
+    [SYS_fadvise64] = sys_fadvise64,
+    [SYS_readahead] = sys_readahead,
+    [SYS_flock] = sys_flock,
+    [SYS_getdents64] = sys_getdents64,
+    [SYS_ftruncate] = sys_ftruncate,
+    [SYS_truncate] = sys_truncate,
+    [SYS_fallocate] = sys_fallocate,
+    [SYS_fsync] = sys_fsync,
+    [SYS_fdatasync] = sys_fdatasync,
+    [SYS_syncfs] = sys_syncfs,
+    [SYS_sync] = sys_sync,
+    [SYS_getcwd] = sys_getcwd,
+    [SYS_chdir] = sys_chdir,
+    [SYS_fchdir] = sys_fchdir,
+    [SYS_chroot] = sys_chroot,
+    [SYS_stat] = sys_stat,
+    [SYS_lstat] = sys_lstat,
+    [SYS_statx] = sys_statx,
+    [SYS_statfs] = sys_statfs,
+    [SYS_fstatfs] = sys_fstatfs,
+    [SYS_access] = sys_access,
+    [SYS_faccessat] = sys_faccessat,
+    [SYS_faccessat2] = sys_faccessat2,
+    [SYS_chmod] = sys_chmod,
+    [SYS_fchmod] = sys_fchmod,
+    [SYS_fchmodat] = sys_fchmodat,
+    [SYS_chown] = sys_chown,
+    [SYS_fchown] = sys_fchown,
+    [SYS_lchown] = sys_lchown,
+    [SYS_fchownat] = sys_fchownat,
+    [SYS_utimensat] = sys_utimensat,
+    [SYS_futimesat] = sys_futimesat,
+    [SYS_utimes] = sys_utimes,
+    [SYS_utime] = sys_utime,
+    [SYS_mkdir] = sys_mkdir,
+    [SYS_mkdirat] = sys_mkdirat,
+    [SYS_rmdir] = sys_rmdir,
+    [SYS_unlink] = sys_unlink,
+    [SYS_unlinkat] = sys_unlinkat,
+    [SYS_rename] = sys_rename,
+    [SYS_renameat] = sys_renameat,
+    [SYS_renameat2] = sys_renameat2,
+    [SYS_link] = sys_link,
+    [SYS_linkat] = sys_linkat,
+    [SYS_symlink] = sys_symlink,
+    [SYS_symlinkat] = sys_symlinkat,
+    [SYS_readlink] = sys_readlink,
+    [SYS_readlinkat] = sys_readlinkat,
+    [SYS_mknod] = sys_mknod,
+    [SYS_mknodat] = sys_mknodat,
 };
 
 /*

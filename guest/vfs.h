@@ -32,6 +32,11 @@
  * release, as on Linux (mkstemp-then-unlink is common).
  */
 
+/* Linux's renameat2 flag; musl 1.2.3's headers lack it (added here for rename). */
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+
 /* What setattr changes: any of these bits in vfs_attr.mask. */
 enum {
     VFS_ATTR_MODE = 1 << 0,  /* permission bits only (07777) */
@@ -55,6 +60,8 @@ struct vfs_attr {
  * readdir's callback: one entry (d_type is DT_*), and the position to resume
  * from after it.  Returns nonzero when it cannot take this entry (the
  * caller's buffer is full): the filesystem then stops without counting it.
+ * The filesystem keeps *pos itself: on return it is the position after the
+ * last entry the callback took (the callback never writes it).
  */
 typedef int (*vfs_filldir)(void *ctx, const char *name, size_t len,
                            uint64_t ino, unsigned d_type, uint64_t next);

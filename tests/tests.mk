@@ -71,8 +71,10 @@ $(B)/tests/guest/tcpip_%.hvt: UHVT_CC_FLAGS := --net=net0 --tcpip
 # Process test guests (proc_*.c) are also built for Linux, against the
 # host's C library: tests/kvm/suite-process.sh compares the two outputs.
 $(B)/tests/guest/proc_%.hvt: UHVT_CC_FLAGS := -Wall -Wextra -Werror
+# File test guests (file_*.c) too: tests/kvm/suite-files.sh.
+$(B)/tests/guest/file_%.hvt: UHVT_CC_FLAGS := -Wall -Wextra -Werror
 NATIVE_TESTS := $(patsubst tests/guest/%.c,$(B)/tests/native/%,\
-	$(wildcard tests/guest/proc_*.c))
+	$(wildcard tests/guest/proc_*.c tests/guest/file_*.c))
 $(B)/tests/native/%: tests/guest/%.c tests/guest/probe.h
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -DNATIVE -O2 -Wall -Wextra -Werror -o $@ $<
@@ -107,3 +109,8 @@ $(B)/tests/guest/urunc_argv.hvt: tests/guest/argv.c $(B)/uhvt-cc $(GUEST_RT)
 	@mkdir -p $(@D)
 	$(B)/uhvt-cc --net=service --block=storage -o $@ $<
 tests: $(B)/tests/guest/urunc_argv.hvt
+
+# Guests with a disk mounted (uhvt-cc --mount): mount_*.c at /data.
+$(B)/tests/guest/mount_%.hvt: UHVT_CC_FLAGS := --mount=/data:disk
+# mount_toy brings its own filesystem behind guest/vfs.h.
+$(B)/tests/guest/mount_toy.hvt: UHVT_CC_FLAGS := --mount=/data:disk -Iguest

@@ -30,7 +30,9 @@ static const char *probe_errno(int e)
         E(EAGAIN); E(ENOMEM); E(EACCES); E(EFAULT); E(EBUSY); E(EEXIST);
         E(ENODEV); E(EINVAL); E(ENFILE); E(EMFILE); E(ENOTTY); E(ESPIPE);
         E(EPIPE); E(ERANGE); E(EDEADLK); E(ENOSYS); E(ENOTSOCK);
-        E(EOPNOTSUPP); E(EAFNOSUPPORT); E(EOVERFLOW);
+        E(EOPNOTSUPP); E(EAFNOSUPPORT); E(EOVERFLOW); E(ENOTDIR);
+        E(EISDIR); E(ENOTEMPTY); E(ELOOP); E(ENAMETOOLONG); E(EXDEV);
+        E(EROFS); E(ENOSPC); E(EFBIG); E(ENXIO); E(EMLINK); E(ETXTBSY);
 #undef E
     }
     snprintf(other, sizeof other, "errno%d", e);

@@ -197,6 +197,63 @@ check_left() {
     fi
 }
 
+# ---- probes compared with Linux (suite-process, suite-files) ----
+
+# process_same NAME [UHVT OPTIONS] [-- ARGS]: tests/guest/NAME.c runs as a unikernel
+# and as the same source built for Linux (build/tests/native/NAME, which
+# drops root itself); their outputs, less the lines starting with "#"
+# (what the unikernel answers differently by design, checked below by
+# pattern), must be identical, and the guest's must end with "done".
+# ARGS go to both runs (after the image for the guest).
+process_same() {
+    ps_name=$1 ps_opts=
+    shift
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        ps_opts="$ps_opts $1"
+        shift
+    done
+    [ $# -eq 0 ] || shift
+    ps_tag=$ps_name
+    [ $# -eq 0 ] || ps_tag="$ps_name-$(printf '%s' "$*" | tr ' ' -)"
+    timeout -k 5 60 "$B/tests/native/$ps_name" "$@" >"$tmp/native" 2>&1 </dev/null
+    ps_native=$?
+    # shellcheck disable=SC2086 # the options are words
+    timeout -k 5 60 "$U" --quiet $ps_opts "$G/$ps_name.hvt" "$@" >"$tmp/out" 2>&1 </dev/null
+    ps_got=$?
+    grep -v '^#' "$tmp/native" >"$tmp/native.cmp"
+    grep -v '^#' "$tmp/out" >"$tmp/guest.cmp"
+    # A failure shows what failed; $tmp/out then holds the guest's output
+    # again, for the guest_says checks that follow.
+    cp "$tmp/out" "$tmp/out.guest"
+    if [ $ps_native -ne 0 ] || [ "$(tail -n 1 "$tmp/native")" != "done" ]; then
+        cp "$tmp/native" "$tmp/out"
+        fail "$ps_tag-as-linux" "the native build failed (exit $ps_native)"
+        cp "$tmp/out.guest" "$tmp/out"
+    elif [ $ps_got -ne 0 ] || [ "$(tail -n 1 "$tmp/out")" != "done" ]; then
+        fail "$ps_tag-as-linux" "the guest failed (exit $ps_got)"
+    elif ! diff -u "$tmp/native.cmp" "$tmp/guest.cmp" >"$tmp/diff"; then
+        cp "$tmp/diff" "$tmp/out"
+        fail "$ps_tag-as-linux" "the guest's answers differ from Linux's (- Linux, + guest)"
+        cp "$tmp/out.guest" "$tmp/out"
+    else
+        pass "$ps_tag-as-linux ($(wc -l <"$tmp/guest.cmp") lines the same)"
+    fi
+}
+
+# guest_says NAME PATTERN...: the last guest output has a line matching
+# each extended regular expression.
+guest_says() {
+    gs_name=$1
+    shift
+    for gs_p in "$@"; do
+        if ! grep -Eq -- "$gs_p" "$tmp/out"; then
+            fail "$gs_name" "no line matches /$gs_p/"
+            return
+        fi
+    done
+    pass "$gs_name"
+}
+
 # ---- the sanitizer switch ----
 
 # each_monitor FUNC ARGS...: FUNC MONITOR TAG ARGS..., once with the monitor

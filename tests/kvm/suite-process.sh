@@ -6,47 +6,6 @@
 . tests/kvm/lib.sh
 kvm_begin
 
-# process_same NAME [UHVT OPTIONS]: tests/guest/NAME.c runs as a unikernel
-# and as the same source built for Linux (build/tests/native/NAME, which
-# drops root itself); their outputs, less the lines starting with "#"
-# (what the unikernel answers differently by design, checked below by
-# pattern), must be identical, and the guest's must end with "done".
-process_same() {
-    ps_name=$1
-    shift
-    timeout -k 5 60 "$B/tests/native/$ps_name" >"$tmp/native" 2>&1 </dev/null
-    ps_native=$?
-    timeout -k 5 60 "$U" --quiet "$@" "$G/$ps_name.hvt" >"$tmp/out" 2>&1 </dev/null
-    ps_got=$?
-    grep -v '^#' "$tmp/native" >"$tmp/native.cmp"
-    grep -v '^#' "$tmp/out" >"$tmp/guest.cmp"
-    if [ $ps_native -ne 0 ] || [ "$(tail -n 1 "$tmp/native")" != "done" ]; then
-        cp "$tmp/native" "$tmp/out"
-        fail "$ps_name-as-linux" "the native build failed (exit $ps_native)"
-    elif [ $ps_got -ne 0 ] || [ "$(tail -n 1 "$tmp/out")" != "done" ]; then
-        fail "$ps_name-as-linux" "the guest failed (exit $ps_got)"
-    elif ! diff -u "$tmp/native.cmp" "$tmp/guest.cmp" >"$tmp/diff"; then
-        cp "$tmp/diff" "$tmp/out"
-        fail "$ps_name-as-linux" "the guest's answers differ from Linux's (- Linux, + guest)"
-    else
-        pass "$ps_name-as-linux ($(wc -l <"$tmp/guest.cmp") lines the same)"
-    fi
-}
-
-# guest_says NAME PATTERN...: the last guest output has a line matching
-# each extended regular expression.
-guest_says() {
-    gs_name=$1
-    shift
-    for gs_p in "$@"; do
-        if ! grep -Eq -- "$gs_p" "$tmp/out"; then
-            fail "$gs_name" "no line matches /$gs_p/"
-            return
-        fi
-    done
-    pass "$gs_name"
-}
-
 process_same proc_pipe
 process_same proc_dup
 process_same proc_eventfd
