@@ -86,7 +86,6 @@ int gdb_setup(struct gdb *g, struct vm *vm, const char *spec, char why[WHY_MAX])
     if (fcntl(g->fd, F_SETOWN, getpid()) < 0 ||
         fcntl(g->fd, F_SETFL, fcntl(g->fd, F_GETFL) | O_ASYNC) < 0)
         return why_fail(why, "--gdb: O_ASYNC: %s", strerror(errno));
-    gdb_hw_init(&g->hw, vm);
     g->attached = true;
     return 0;
 }
@@ -322,15 +321,15 @@ static int request(struct gdb *g, struct vm *vm, int sig)
         break;
     case 'Z':
     case 'z':
-        /* 0: int3; 1-4: the debug registers, where KVM loads them. */
-        if (c[1] < '0' || c[1] > '4' || c[2] != ',' ||
+        /*
+         * Software breakpoints only: "" for the others (the debug
+         * registers: docs/debugging.md), so gdb uses int3 for hbreak's
+         * place and single-steps software watchpoints.
+         */
+        if (c[1] != '0' || c[2] != ',' ||
             gdb_packet_addr_len(c + 3, '\0', &a, &b, &rest) < 0)
             break;
-        if (c[1] == '0')
-            strcpy(out, c[0] == 'Z' ? bp_insert(g, vm, a) : bp_remove(g, vm, a));
-        else
-            strcpy(out, c[0] == 'Z' ? gdb_hw_insert(&g->hw, vm, c[1] - '0', a, b)
-                                    : gdb_hw_remove(&g->hw, vm, c[1] - '0', a, b));
+        strcpy(out, c[0] == 'Z' ? bp_insert(g, vm, a) : bp_remove(g, vm, a));
         break;
     case 'C':
     case 'S':
@@ -354,7 +353,6 @@ static int request(struct gdb *g, struct vm *vm, int sig)
         return 0;
     case 'D':
         bp_remove_all(g, vm);
-        gdb_hw_clear(&g->hw, vm);
         resume(g, vm, false);
         reply(g, "OK");
         g->attached = false;
@@ -421,7 +419,6 @@ static int stop(struct gdb *g, struct vm *vm, int sig, const char *why)
         if (got == 0) {
             /* gdb went away: the guest runs on without it. */
             bp_remove_all(g, vm);
-            gdb_hw_clear(&g->hw, vm);
             resume(g, vm, false);
             g->attached = false;
             return VM_CONTINUE;
@@ -441,10 +438,8 @@ int gdb_fault(struct gdb *g, struct vm *vm, const struct uhvt_hc_fault *f)
 {
     if (!g->attached)
         return DEBUG_PASS;
-    char hit[64];
-    bool watch = f->vector == 1 && !g->stepping && gdb_hw_hit(&g->hw, vm, hit, sizeof(hit));
     bool ours = (f->vector == 3 && bp_find(g, f->rip - 1) >= 0) ||
-                (f->vector == 1 && g->stepping) || watch;
+                (f->vector == 1 && g->stepping);
     /* Back to the state the report holds: the handler never ran for gdb. */
     struct kvm_regs r = {
         .rax = f->rax, .rbx = f->rbx, .rcx = f->rcx, .rdx = f->rdx,
@@ -460,7 +455,7 @@ int gdb_fault(struct gdb *g, struct vm *vm, const struct uhvt_hc_fault *f)
               : f->vector == 6                ? SIGILL
               : f->vector == 0                ? SIGFPE
                                               : SIGSEGV;
-    int rc = stop(g, vm, sig, watch ? hit : NULL);
+    int rc = stop(g, vm, sig, NULL);
     if (rc != VM_CONTINUE)
         return rc;
     /* A fault gdb did not cause ends the guest once gdb lets it go on. */
@@ -526,7 +521,6 @@ int gdb_rules(const struct gdb *g, const struct vm *vm, void *seccomp_ctx)
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
                                     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vcpu),
                                     SCMP_A1(SCMP_CMP_EQ, KVM_SET_REGS));
-    rc = rc ? rc : gdb_hw_rules(&g->hw, vm, ctx);
     /* regs_get: the x87 and SSE registers. */
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
                                     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vcpu),

@@ -5,7 +5,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "gdb_hw.h"
 #include "gdb_packet.h"
 #include "uhvt_abi.h"
 #include "why.h"
@@ -23,7 +22,6 @@ struct gdb {
     struct gdb_packet in;
     uint8_t rbuf[GDB_PACKET_MAX]; /* read from fd, not yet fed to `in` */
     size_t rpos, rlen;
-    struct gdb_hw hw; /* Z1-Z4, where KVM allows */
     size_t nbp;
     struct {
         uint64_t addr;

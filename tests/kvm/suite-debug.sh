@@ -141,28 +141,14 @@ v4_int32 = \{
 Cannot access memory at address 0x1000000000' '' -- \
     -ex 'break debug_mark' -ex continue -ex 'info registers rsp eflags cs mxcsr' \
     -ex 'print $xmm0' -ex 'x/x 0x1000000000' -ex continue
-# A watchpoint: in the debug registers on hardware KVM; on PVM, which does
-# not load them, gdb single-steps (set can-use-hw-watchpoints 0).
-if "$U" --version | grep -q '^KVM: hardware'; then
-    wp_kind='^Hardware watchpoint 2: ' wp_set=echo
-else
-    wp_kind='^Watchpoint 2: ' wp_set='set can-use-hw-watchpoints 0'
-fi
+# A (software) watchpoint: gdb single-steps the guest and compares.
 gdb_run gdb-watchpoint 3 '^counter 42$' \
-"$wp_kind\\*\\(int \\*\\)&debug_counter
+'^Watchpoint 2: \*\(int \*\)&debug_counter
 ^Old value = 7$
 ^New value = 42$
-exited with code 03" '' -- \
-    -ex "$wp_set" -ex 'break debug_mark' -ex continue \
-    -ex 'watch *(int *)&debug_counter' -ex continue -ex delete -ex continue
-# A hardware breakpoint where KVM loads the debug registers.
-if [ "$wp_set" = echo ]; then
-    gdb_run gdb-hbreak 3 '^counter 42$' \
-'^Hardware assisted breakpoint 1 at 0x[0-9a-f]+
-^Breakpoint 1, 0x[0-9a-f]+ in debug_mark \(\)
 exited with code 03' '' -- \
-        -ex 'hbreak debug_mark' -ex continue -ex continue
-fi
+    -ex 'set can-use-hw-watchpoints 0' -ex 'break debug_mark' -ex continue \
+    -ex 'watch *(int *)&debug_counter' -ex continue -ex delete -ex continue
 # A fault stops in gdb at the faulting instruction; going on ends the guest.
 gdb_run gdb-fault-stops 122 'vector 14 \(#PF page fault\)' \
 'Program received signal SIGSEGV
