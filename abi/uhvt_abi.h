@@ -68,7 +68,7 @@ enum uhvt_hypercall {
     UHVT_HC_BLK_REAP = 15,   /* struct uhvt_hc_batch of struct uhvt_blk_done */
     UHVT_HC_NET_WRITEV = 16, /* struct uhvt_hc_batch of struct uhvt_net_frame */
     UHVT_HC_NET_READV = 17,  /* struct uhvt_hc_batch of struct uhvt_net_frame */
-    /* Appended in ABI 2, likewise: the ready point of a snapshot. */
+    /* Appended within ABI 3, likewise: the ready point of a snapshot. */
     UHVT_HC_SNAPSHOT = 18, /* struct uhvt_hc_snapshot */
     UHVT_HC_MAX
 };
