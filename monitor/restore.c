@@ -103,6 +103,9 @@ static int image_check(struct vm *vm, const struct options *o, uint64_t *hash,
     close(fd);
     if (rc < 0)
         return why_fail(why, "%s: %s", o->image, elf_why);
+    if (vm->img.solo5)
+        return why_fail(why, "--restore: %s is a Solo5 image: it has no "
+                             "uhvt_snapshot() ready point", o->image);
     return snapshot_image_id(o->image, hash, size, why);
 }
 

@@ -63,6 +63,9 @@ int snapshot_prepare(struct vm *vm, const struct options *o, char why[WHY_MAX])
 {
     if (o->snapshot == NULL)
         return 0;
+    if (vm->img.solo5)
+        return why_fail(why, "--snapshot: %s is a Solo5 image: it has no "
+                             "uhvt_snapshot() ready point", o->image);
     if (ioctl(vm->kvm.sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0)
         return why_fail(why, "--snapshot: this kernel's KVM lacks "
                              "KVM_CAP_IMMEDIATE_EXIT");

@@ -93,6 +93,11 @@ snap_refused runs 'restore=[^ ]*: run table' "$U" --restore="$tmp/nruns" "$S"
 snap_refused other-image 'restore=[^ ]*: taken of another image' "$U" --restore="$snap" "$G/argv.hvt"
 snap_refused not-a-file 'restore=[^ ]*: not a regular file' "$U" --restore="$tmp" "$S"
 check snap-refuses-san 125 'bad magic' "$B/uhvt-san" --restore="$tmp/magic" "$S"
+# Solo5 images have no ready point (docs/solo5.md).
+check snap-refuses-solo5 125 'snapshot: .*hello\.hvt is a Solo5 image' \
+    "$U" --snapshot="$tmp/s5.snap" "$B/tests/solo5/hello.hvt"
+check snap-refuses-solo5-restore 125 'restore: .*hello\.hvt is a Solo5 image' \
+    "$U" --restore="$snap" "$B/tests/solo5/hello.hvt"
 
 # ---- httpd: snapshot listening, restored elsewhere with another address ----
 snap_tap() {
