@@ -42,6 +42,8 @@ typedef uint64_t uhvt_gpa_t;
 #define UHVT_MEM_MAX (4ULL << 30)
 /* The stack occupies the top of guest memory; the page below it is a guard. */
 #define UHVT_STACK_SIZE (1ULL << 20)
+/* Bytes of host entropy in the boot info and a restored snapshot. */
+#define UHVT_BOOT_RANDOM_SIZE 32
 
 #define UHVT_HC_PIO_BASE 0x500
 #define UHVT_HC_PORT(nr) (UHVT_HC_PIO_BASE + (nr))
@@ -66,6 +68,8 @@ enum uhvt_hypercall {
     UHVT_HC_BLK_REAP = 15,   /* struct uhvt_hc_batch of struct uhvt_blk_done */
     UHVT_HC_NET_WRITEV = 16, /* struct uhvt_hc_batch of struct uhvt_net_frame */
     UHVT_HC_NET_READV = 17,  /* struct uhvt_hc_batch of struct uhvt_net_frame */
+    /* Appended within ABI 3, likewise: the ready point of a snapshot. */
+    UHVT_HC_SNAPSHOT = 18, /* struct uhvt_hc_snapshot */
     UHVT_HC_MAX
 };
 
@@ -264,6 +268,27 @@ struct uhvt_net_frame {
 };
 
 /*
+ * The ready point (uhvt --snapshot): the monitor saves the guest as it is
+ * inside this call, then exits (or, with --snapshot-continue, returns
+ * `restored` 0).  Every instance restored from the file (uhvt --restore)
+ * returns from the same call with `restored` 1, fresh `random` bytes, the
+ * new vCPU's `tsc_freq`, and the restoring command line's guest arguments
+ * (those after the image) at `args`: each with its NUL, packed, at most
+ * `args_len` bytes (out: the bytes written; arguments that do not fit are
+ * left out whole).  Without --snapshot or --restore: ret UHVT_ENODEV,
+ * nothing else written.  A snapshot the monitor could not write: UHVT_EIO.
+ */
+struct uhvt_hc_snapshot {
+    uhvt_gpa_t args;   /* room for the restoring instance's arguments */
+    uint32_t args_len; /* in/out */
+    int32_t ret;       /* out */
+    uint32_t restored; /* out: 1 in a restored instance */
+    uint32_t pad;
+    uint64_t tsc_freq; /* out, when restored: TSC ticks per second now */
+    uint8_t random[UHVT_BOOT_RANDOM_SIZE]; /* out, when restored */
+};
+
+/*
  * Monitor exit status.  A guest's own status 0..UHVT_EXIT_GUEST_MAX passes
  * through unchanged; the codes above it belong to the monitor.
  */
@@ -294,7 +319,6 @@ enum uhvt_exit {
 #define UHVT_BOOT_PVM 0x1ULL /* PVM: hardware CPL 3, see "Entry" above */
 
 /* Handed to the guest in rdi.  All addresses are guest-physical. */
-#define UHVT_BOOT_RANDOM_SIZE 32
 struct uhvt_boot_info {
     uint64_t flags;      /* UHVT_BOOT_* */
     uint64_t mem_size;   /* bytes of guest memory */
@@ -364,6 +388,8 @@ _Static_assert(offsetof(struct uhvt_blk_req, op) == 28, "blk req.op");
 _Static_assert(sizeof(struct uhvt_blk_done) == 16, "blk done");
 _Static_assert(sizeof(struct uhvt_net_frame) == 16, "net frame");
 _Static_assert(offsetof(struct uhvt_net_frame, ret) == 12, "net frame.ret");
+_Static_assert(sizeof(struct uhvt_hc_snapshot) == 64, "snapshot");
+_Static_assert(offsetof(struct uhvt_hc_snapshot, random) == 32, "snapshot.random");
 _Static_assert(sizeof(struct uhvt_boot_info) == 104, "boot info");
 _Static_assert(offsetof(struct uhvt_boot_info, flags) == 0, "boot flags");
 _Static_assert(offsetof(struct uhvt_boot_info, random) == 72, "boot random");

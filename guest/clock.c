@@ -16,10 +16,12 @@
  * the monotonic clock: it never jumps, and it drifts as the TSC does.
  */
 static struct {
-    uint64_t tsc0;    /* TSC at boot */
+    uint64_t tsc0;    /* TSC at boot, or at the restore */
     uint64_t freq;    /* ticks per second */
     uint64_t wall0;   /* wall-clock ns at monotonic 0 */
-    uint64_t idle;    /* TSC ticks spent waiting in UHVT_HC_POLL */
+    uint64_t idle;    /* TSC ticks since tsc0 spent waiting in UHVT_HC_POLL */
+    uint64_t base;    /* monotonic ns at tsc0: 0, or where a restore resumed */
+    uint64_t cpu_base; /* CPU time ns at tsc0 */
 } clk;
 
 /* a * b / c with a 128-bit product; saturates if the quotient needs more. */
@@ -49,7 +51,29 @@ void clock_init(const struct uhvt_boot_info *bi)
 
 uint64_t clock_monotonic(void)
 {
-    return clock_muldiv(cpu_rdtsc() - clk.tsc0, NSEC_PER_SEC, clk.freq);
+    return clk.base + clock_muldiv(cpu_rdtsc() - clk.tsc0, NSEC_PER_SEC, clk.freq);
+}
+
+/*
+ * A restored snapshot runs on another vCPU, whose TSC (and perhaps its
+ * frequency) has nothing to do with the old one's: start counting again
+ * from here.  Monotonic time resumes where the snapshot stopped plus the
+ * wall-clock time that passed since (a snapshot is a suspended machine
+ * whose clock kept running: timers that fell due meanwhile fire at once);
+ * wall time is the host's again.
+ */
+void clock_restore(uint64_t tsc_freq, uint64_t mono_then, uint64_t cpu_then)
+{
+    uint64_t wall_then = clk.wall0 + mono_then;
+    struct uhvt_hc_walltime w = { 0 };
+
+    clk.freq = tsc_freq;
+    clk.tsc0 = cpu_rdtsc();
+    hypercall(UHVT_HC_WALLTIME, &w);
+    clk.base = mono_then + (w.nsecs > wall_then ? w.nsecs - wall_then : 0);
+    clk.cpu_base = cpu_then;
+    clk.idle = 0;
+    clk.wall0 = w.nsecs - clk.base;
 }
 
 PUBLIC uint64_t uhvt_clock_monotonic(void)
@@ -65,8 +89,8 @@ PUBLIC uint64_t uhvt_clock_monotonic(void)
  */
 uint64_t clock_cpu(void)
 {
-    return clock_muldiv(cpu_rdtsc() - clk.tsc0 - clk.idle, NSEC_PER_SEC,
-                        clk.freq);
+    return clk.cpu_base + clock_muldiv(cpu_rdtsc() - clk.tsc0 - clk.idle,
+                                       NSEC_PER_SEC, clk.freq);
 }
 
 void clock_poll(struct uhvt_hc_poll *p)

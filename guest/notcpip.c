@@ -23,6 +23,12 @@ void tcpip_exit(void)
 {
 }
 
+void tcpip_restore(const char *args, size_t len)
+{
+    (void)args;
+    (void)len;
+}
+
 long tcpip_syscall(unsigned long nr, const long a[6])
 {
     (void)nr;

@@ -117,6 +117,26 @@ void rng_init(const uint8_t seed[UHVT_BOOT_RANDOM_SIZE])
     rng_fill(NULL, 0);
 }
 
+/*
+ * A restored snapshot: every instance starts from the same key, so the
+ * monitor's fresh bytes (and RDRAND) are mixed in before anything else is
+ * drawn, and instances part ways at once.
+ */
+void rng_reseed(const uint8_t seed[UHVT_BOOT_RANDOM_SIZE])
+{
+    uint32_t old[8], fresh[8];
+
+    memcpy(old, rng_key, sizeof old);
+    memcpy(fresh, seed, sizeof fresh);
+    rng_init((const uint8_t *)fresh);
+    for (size_t i = 0; i < ARRAY_SIZE(rng_key); i++)
+        rng_key[i] ^= old[i];
+    rng_fill(NULL, 0);
+    memset(old, 0, sizeof old);
+    memset(fresh, 0, sizeof fresh);
+    __asm__ __volatile__("" : : "r"(old), "r"(fresh) : "memory");
+}
+
 long sys_getrandom(const long a[6])
 {
     void *buf = (void *)a[0];

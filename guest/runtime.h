@@ -54,6 +54,11 @@ struct uhvt_hc_poll;
 void clock_poll(struct uhvt_hc_poll *p);
 /* Block until `deadline_ns` (monotonic) passes; see UHVT_HC_POLL. */
 void clock_sleep_until(uint64_t deadline_ns);
+/*
+ * After a restore (snapshot.c): the new vCPU's TSC frequency, and the
+ * monotonic and CPU times read just before the snapshot call.
+ */
+void clock_restore(uint64_t tsc_freq, uint64_t mono_then, uint64_t cpu_then);
 struct timespec;
 /* A valid timespec in guest memory as ns (saturating), or -EFAULT/-EINVAL. */
 long clock_ns(const struct timespec *ts, uint64_t *ns);
@@ -71,6 +76,8 @@ int device_first(uint32_t type);
 /* rng.c: a ChaCha20 generator keyed from the boot entropy. */
 void rng_init(const uint8_t seed[UHVT_BOOT_RANDOM_SIZE]);
 void rng_fill(void *buf, size_t len);
+/* After a restore: mix fresh host entropy into the key (snapshot.c). */
+void rng_reseed(const uint8_t seed[UHVT_BOOT_RANDOM_SIZE]);
 long sys_getrandom(const long a[6]);
 
 /*
@@ -291,6 +298,13 @@ void tcpip_start(void);
 void tcpip_wait(uint64_t deadline_ns);
 long tcpip_syscall(unsigned long nr, const long a[6]);
 void tcpip_exit(void);
+/*
+ * After a restore (snapshot.c): the restoring command line's arguments
+ * (`len` bytes of NUL-terminated strings; the stack's own, --ipv4=..., take
+ * effect), the NIC's MAC asked again, fresh first ephemeral ports, and
+ * peers told of the address.
+ */
+void tcpip_restore(const char *args, size_t len);
 
 /* syscall.c: called by syscall_entry.S. */
 struct syscall_frame {

@@ -295,6 +295,17 @@ int cpu_setup(struct vm_kvm *k, const struct mem *m,
     return 0;
 }
 
+int cpu_restore_setup(const struct vm_kvm *k, const struct kvm_sregs *s,
+                      char why[WHY_MAX])
+{
+    uint64_t xcr0;
+    if (set_cpuid(k, &xcr0, why) < 0)
+        return -1;
+    if (ioctl(k->vcpu_fd, KVM_SET_SREGS, s) < 0)
+        return why_fail(why, "KVM_SET_SREGS: %s", strerror(errno));
+    return k->kind == VM_KVM_PVM ? set_pvm_native(k, why) : 0;
+}
+
 uint64_t cpu_tsc_hz(const struct vm_kvm *k, char why[WHY_MAX])
 {
     int khz = ioctl(k->vcpu_fd, KVM_GET_TSC_KHZ, 0);

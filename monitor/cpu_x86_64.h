@@ -51,6 +51,14 @@ int cpu_setup(struct vm_kvm *k, const struct mem *m,
               const struct elf_image *img, char why[WHY_MAX]);
 
 /*
+ * For a restore (restore.h): the same CPUID view as cpu_setup, the saved
+ * special registers `s`, and on PVM native execution, checked.  The caller
+ * sets the rest of the saved state.  Returns 0, or -1 with `why`.
+ */
+int cpu_restore_setup(const struct vm_kvm *k, const struct kvm_sregs *s,
+                      char why[WHY_MAX]);
+
+/*
  * The vCPU's TSC frequency in Hz, as KVM runs it, for the guest's clock;
  * 0 with a reason in `why` if KVM cannot tell.
  */

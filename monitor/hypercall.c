@@ -13,6 +13,7 @@
 #include "debug.h"
 #include "device.h"
 #include "output.h"
+#include "snapshot.h"
 #include "uhvt_abi.h"
 
 int hypercall_walltime(struct vm *vm, void *arg)
@@ -168,6 +169,7 @@ static const struct device_call core_calls[] = {
     {UHVT_HC_EXIT, sizeof(struct uhvt_hc_exit), hc_exit},
     {UHVT_HC_ABORT, sizeof(struct uhvt_hc_abort), hc_abort},
     {UHVT_HC_FAULT, sizeof(struct uhvt_hc_fault), hc_fault},
+    {UHVT_HC_SNAPSHOT, sizeof(struct uhvt_hc_snapshot), snapshot_call},
     {0, 0, NULL},
 };
 

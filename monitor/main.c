@@ -12,8 +12,10 @@
 #include "devices.h"
 #include "options.h"
 #include "output.h"
+#include "restore.h"
 #include "sandbox.h"
 #include "signals.h"
+#include "snapshot.h"
 #include "solo5_boot.h"
 #include "uhvt_abi.h"
 #include "vcpu.h"
@@ -100,14 +102,8 @@ static int boot_info(struct vm *vm, const struct options *o, char why[WHY_MAX])
     return boot_write(vm, o->guest_argc, o->guest_argv, tsc_hz, why);
 }
 
-/*
- * Everything before the first guest instruction, in the fixed order: nothing
- * guest-controlled is touched before the image is validated, nothing is set
- * up once the sandbox is on.  Returns 0, or -1 with a reason in `why`, after
- * which main exits at once: what the failed setup opened stays open until
- * then.  The boot trace marks the end of each phase.
- */
-static int setup(struct vm *vm, const struct options *o, char why[WHY_MAX])
+/* Boot the image: from its file to the vCPU at its entry with the boot info. */
+static int boot(struct vm *vm, const struct options *o, char why[WHY_MAX])
 {
     int fd = image_open(vm, o, why);
     if (fd < 0)
@@ -123,7 +119,22 @@ static int setup(struct vm *vm, const struct options *o, char why[WHY_MAX])
     if (cpu_setup(&vm->kvm, &vm->mem, &vm->img, why) < 0)
         return -1;
     boottrace_mark("cpu_ready");
-    if (stats_open(vm, o, why) < 0 || boot_info(vm, o, why) < 0)
+    return boot_info(vm, o, why);
+}
+
+/*
+ * Everything before the first guest instruction, in the fixed order: nothing
+ * guest-controlled is touched before the image is validated, nothing is set
+ * up once the sandbox is on.  Returns 0, or -1 with a reason in `why`, after
+ * which main exits at once: what the failed setup opened stays open until
+ * then.  The boot trace marks the end of each phase.
+ */
+static int setup(struct vm *vm, const struct options *o, char why[WHY_MAX])
+{
+    /* --restore resumes a snapshot in place of the boot (restore.h). */
+    if ((o->restore != NULL ? restore_setup(vm, o, why) : boot(vm, o, why)) < 0)
+        return -1;
+    if (stats_open(vm, o, why) < 0 || snapshot_prepare(vm, o, why) < 0)
         return -1;
     output_setup();
     if (debug_setup(vm, o, why) < 0 || signals_setup(vm, o->timeout, why) < 0 ||

@@ -30,6 +30,11 @@ static const char usage_head[] =
     "      --profile=FILE[,hz=N]  sample the guest's call stacks N times a\n"
     "                       second of its CPU time (default 99) into FILE\n"
     "                       (folded stacks; docs/debugging.md)\n"
+    "      --snapshot=FILE  at the guest's ready point (uhvt_snapshot()), save\n"
+    "                       it to FILE and exit 0 (docs/snapshots.md)\n"
+    "      --snapshot-continue  after saving, let the guest run on\n"
+    "      --restore=FILE   resume the snapshot FILE of APP.hvt instead of\n"
+    "                       booting it; ARGS reach its uhvt_snapshot() call\n"
     "  -h, --help           this text\n"
     "  -V, --version        versions, and the kind of KVM this host has\n"
     "\n"
@@ -201,6 +206,8 @@ static const struct {
     /* Letters below ' ' mark the long-only options: no argument spells them. */
     {"boot-trace", 1, false}, {"kvm-stats", 2, false},
     {"gdb", 3, true}, {"dumpcore", OPTIONAL_VALUE, false}, {"profile", 5, true},
+    {"snapshot", 6, true}, {"snapshot-continue", 7, false},
+    {"restore", 8, true},
 };
 
 /* Apply one standard option; returns OPTIONS_RUN to go on. */
@@ -239,6 +246,9 @@ static enum options_result apply(char letter, const char *value,
     case 3: o->gdb = value; return OPTIONS_RUN;
     case OPTIONAL_VALUE: o->dumpcore = value ? value : "."; return OPTIONS_RUN;
     case 5: o->profile = value; return OPTIONS_RUN;
+    case 6: o->snapshot = value; return OPTIONS_RUN;
+    case 7: o->snapshot_continue = true; return OPTIONS_RUN;
+    case 8: o->restore = value; return OPTIONS_RUN;
     case 'h': return OPTIONS_HELP;
     default: return OPTIONS_VERSION;
     }
@@ -319,6 +329,14 @@ enum options_result options_parse(int argc, char **argv, struct options *o,
     }
     if (i >= argc) {
         snprintf(why, OPTIONS_WHY_MAX, "no unikernel image given");
+        return OPTIONS_ERROR;
+    }
+    if (o->snapshot != NULL && o->restore != NULL) {
+        snprintf(why, OPTIONS_WHY_MAX, "--snapshot and --restore together");
+        return OPTIONS_ERROR;
+    }
+    if (o->snapshot_continue && o->snapshot == NULL) {
+        snprintf(why, OPTIONS_WHY_MAX, "--snapshot-continue needs --snapshot=FILE");
         return OPTIONS_ERROR;
     }
     o->image = argv[i];

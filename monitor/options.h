@@ -34,6 +34,9 @@ struct options {
     const char *gdb;       /* --gdb=PORT or unix:PATH */
     const char *dumpcore;  /* --dumpcore[=DIR]: the directory, "." without */
     const char *profile;   /* --profile=FILE[,hz=N] */
+    const char *snapshot;  /* --snapshot=FILE (snapshot.h) */
+    bool snapshot_continue; /* --snapshot-continue */
+    const char *restore;   /* --restore=FILE (restore.h) */
     const char *image;     /* argv[optind] */
     int guest_argc;        /* the image path and what follows it */
     char **guest_argv;

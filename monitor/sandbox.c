@@ -90,6 +90,17 @@ int sandbox_enter(const struct vm *vm, char why[WHY_MAX])
     allow(&r, SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_MONOTONIC), ANY);
     /* main: the end. */
     allow(&r, SCMP_SYS(exit_group), 0, ANY, ANY);
+    /*
+     * snapshot_call, only under --snapshot: the vCPU state it saves (the
+     * file and /proc/self/pagemap are registered fds, below).
+     */
+    static const unsigned long snapshot_reqs[] = {
+        KVM_GET_XSAVE, KVM_GET_FPU, KVM_GET_XCRS, KVM_GET_MSRS,
+    };
+    if (vm->snap != NULL)
+        for (size_t i = 0; i < sizeof(snapshot_reqs) / sizeof(snapshot_reqs[0]); i++)
+            allow(&r, SCMP_SYS(ioctl), 2, FD(vcpu),
+                  SCMP_A1(SCMP_CMP_EQ, snapshot_reqs[i]));
     /* Devices: each call only on the fds registered for it. */
     allow_dev_fds(&r, vm, SCMP_SYS(readv), VM_FD_READ);
     allow_dev_fds(&r, vm, SCMP_SYS(write), VM_FD_WRITE);

@@ -38,7 +38,8 @@ enum vm_fd_use {
     VM_FD_SYNC = 16,  /* fdatasync */
     VM_FD_URING = 32, /* io_uring_enter: a restricted ring (blk/blk_uring.c) */
 };
-#define VM_FDS_MAX (2 * UHVT_MANIFEST_MAX + 1) /* + the stats fd */
+/* + the stats fd, + a snapshot's file and pagemap (snapshot.h) */
+#define VM_FDS_MAX (2 * UHVT_MANIFEST_MAX + 3)
 
 struct vm {
     struct mem mem;
@@ -49,6 +50,7 @@ struct vm {
     bool quiet;  /* no report of how the guest ended */
     struct kvmstats stats; /* --kvm-stats; stats.fd -1 when off */
     int sig_fd;  /* signalfd of the ending signals (signals.h); -1 if none */
+    struct snapshot *snap; /* --snapshot (snapshot.h); NULL when off */
     struct vm_dev dev[UHVT_MANIFEST_MAX];
     size_t nfds;
     struct {

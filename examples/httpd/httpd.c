@@ -50,6 +50,14 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+/* Built by uhvt-cc, whose runtime has the snapshot ready point. */
+#if defined(__has_include)
+#if __has_include(<uhvt.h>)
+#include <uhvt.h>
+#define UHVT_SNAPSHOTS 1
+#endif
+#endif
+
 #define IN_MAX 8192             /* request line and headers */
 #define OUT_MAX 16384           /* response bytes not yet sent */
 #define SMALL_MAX 2048          /* headers plus a small body, built at once */
@@ -883,6 +891,12 @@ int main(int argc, char **argv)
     }
     stats.start_ms = now_ms();
     printf("httpd: listening on port %d, ready\n", opt.port);
+#if UHVT_SNAPSHOTS
+    /* The ready point: uhvt --snapshot saves the server here, listening. */
+    fflush(stdout);
+    if (uhvt_snapshot() == 1)
+        printf("httpd: restored, listening on port %d\n", opt.port);
+#endif
 
     struct epoll_event evs[MAX_EVENTS];
     int64_t next_sweep = 0;

@@ -22,6 +22,20 @@ uint64_t uhvt_clock_monotonic(void);
 int uhvt_poll(uint64_t deadline_ns, uint64_t *ready);
 
 /*
+ * The ready point: call it once the application is initialised and about
+ * to wait for work (listening, caches warm).  Under uhvt --snapshot=FILE
+ * the monitor saves the whole guest here and exits; every instance started
+ * with uhvt --restore=FILE resumes from this call with its clocks moved on,
+ * fresh entropy (getrandom, TCP sequence numbers, ephemeral ports), the
+ * NIC's MAC asked again, and the restoring command line's --ipv4= and
+ * --ipv4-gateway= applied.  Returns 1 in a restored instance, 0 where the
+ * snapshot was taken and the guest goes on (--snapshot-continue), or
+ * -UHVT_ENODEV in a run that takes no snapshot (then it does nothing),
+ * -UHVT_EIO when the monitor could not write it.
+ */
+int uhvt_snapshot(void);
+
+/*
  * The boot information the monitor passed (a copy made at boot, so it stays
  * valid for the guest's whole life).
  */

@@ -11,6 +11,7 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
+#include "lwip/udp.h"
 
 #include "hypercall.h"
 #include "runtime.h"
@@ -216,6 +217,33 @@ void tcpip_start(void)
         return;
     }
     /* Announce the address so peers' stale ARP entries are replaced now. */
+    etharp_gratuitous(&nif);
+    netif_uhvt_flush();
+}
+
+void tcpip_restore(const char *args, size_t len)
+{
+    ip4_addr_t addr = cfg.addr;
+    int dhcp = cfg.dhcp;
+
+    cfg.have_gw = 0;
+    for (size_t i = 0; i < len; i += strlen(args + i) + 1)
+        (void)tcpip_arg(args + i);
+    /* Fresh first ephemeral ports; ISNs come from the reseeded generator. */
+    tcp_init();
+    udp_init();
+    if (!cfg.up)
+        return;
+    if (cfg.dhcp != dhcp)
+        hypercall_abort("uhvt: a restore cannot switch --ipv4=dhcp on or off");
+    if (!cfg.have_gw && !ip4_addr_cmp(&addr, &cfg.addr))
+        ip4_addr_set_zero(&cfg.gw); /* a new address: the old gateway is gone */
+    /* Another tap may mean another MAC (net_mac_default) and other peers. */
+    if (uhvt_net_info(netif_uhvt_find(), nif.hwaddr, NULL) != 0)
+        hypercall_abort("uhvt: the restored NIC is not attached");
+    etharp_cleanup_netif(&nif);
+    if (!cfg.dhcp)
+        netif_set_addr(&nif, &cfg.addr, &cfg.mask, &cfg.gw);
     etharp_gratuitous(&nif);
     netif_uhvt_flush();
 }

@@ -1,6 +1,6 @@
 # fuzz.mk: libFuzzer harnesses (make fuzz, clang) and their corpus replays (make test, gcc).
 
-FUZZERS := elf options hypercall gdb_packet solo5
+FUZZERS := elf options hypercall gdb_packet solo5 snapfile
 FUZZ_CC ?= clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1

@@ -1,0 +1,43 @@
+/* snapshot.h: uhvt --snapshot: save a guest at its ready point (UHVT_HC_SNAPSHOT). */
+#ifndef SNAPSHOT_H
+#define SNAPSHOT_H
+
+#include <stdint.h>
+
+#include "options.h"
+#include "vm.h"
+#include "why.h"
+
+#ifndef UHVT_VERSION
+#define UHVT_VERSION "0.1"
+#endif
+
+/*
+ * --snapshot=FILE: create FILE (mode 0600, truncated), open the host's view
+ * of which guest pages were ever touched (/proc/self/pagemap), reserve the
+ * run table, and register both fds for the sandbox (vm->snap is set then):
+ * everything snapshot_call needs, since it runs sandboxed and may not
+ * allocate.  After KVM is set up, before the sandbox.  Without --snapshot,
+ * does nothing.  Returns 0, or -1 with a reason in `why`.
+ */
+int snapshot_prepare(struct vm *vm, const struct options *o, char why[WHY_MAX]);
+
+/*
+ * UHVT_HC_SNAPSHOT.  The first call under --snapshot completes the call
+ * (RIP past the OUT, so a restored vCPU resumes after it), saves the vCPU
+ * and the touched guest pages, and exits 0 (or, with --snapshot-continue,
+ * returns `restored` 0).  Any other call gets UHVT_ENODEV.  A snapshot the
+ * host could not write ends the guest with UHVT_EXIT_HOST (with
+ * --snapshot-continue: UHVT_EIO, and the guest goes on).
+ */
+int snapshot_call(struct vm *vm, void *arg);
+
+/*
+ * The identity of the image at `path` (snapfile_hash of its bytes) and its
+ * size, which a snapshot records and a restore checks.  0, or -1 with
+ * `why`.
+ */
+int snapshot_image_id(const char *path, uint64_t *hash, uint64_t *size,
+                      char why[WHY_MAX]);
+
+#endif

@@ -1,0 +1,155 @@
+# suite-snapshot.sh: snapshot at the ready point, restore: state kept, clocks moved on, fresh entropy, httpd answering, hostile files refused.
+# shellcheck shell=sh
+
+# shellcheck source=tests/kvm/lib.sh
+. tests/kvm/lib.sh
+kvm_begin
+
+S=$G/snap_counter.hvt
+snap=$tmp/counter.snap
+
+# field_of NAME FILE: the value of NAME=... in the guest's line in FILE.
+field_of() { sed -n "s/.*snapshot=.* $1=\([^ ]*\).*/\1/p" "$2" | head -n 1; }
+
+# patched NAME OFFSET BYTES: a copy of $snap with BYTES (printf's escapes)
+# written at OFFSET, as $tmp/NAME.
+patched() {
+    cp "$snap" "$tmp/$1"
+    # shellcheck disable=SC2059 # the bytes are printf's escapes on purpose
+    printf "$3" | dd of="$tmp/$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+# ---- the counter guest: state, clocks, entropy ----
+check_after snap-take 0 '^ready counter=41 argc=1$' \
+    'snapshot written to .*counter\.snap \([0-9]+ pages in [0-9]+ runs\)' \
+    "$U" --snapshot="$snap" "$S"
+if [ -s "$snap" ]; then
+    pass "snap-file ($(wc -c <"$snap") bytes)"
+else
+    fail snap-file "no snapshot file"
+fi
+
+# A second passes between the snapshot and the restores: the monotonic
+# clock resumes and jumps by it, the wall clock is the host's again.
+sleep 1
+before=$(date +%s)
+check snap-restore 0 '^snapshot=1 counter=42 ' "$U" --restore="$snap" "$S"
+cp "$tmp/out" "$tmp/r1"
+mono=$(field_of mono_ms "$tmp/r1")
+wall=$(field_of wall_s "$tmp/r1")
+cp "$tmp/r1" "$tmp/out"
+if [ -n "$mono" ] && [ "$mono" -ge 1000 ] && [ "$mono" -lt 60000 ]; then
+    pass "snap-monotonic-jumps (${mono} ms across the snapshot)"
+else
+    fail snap-monotonic-jumps "monotonic time across the snapshot: '$mono' ms, want >= 1000"
+fi
+if [ -n "$wall" ] && [ "$wall" -ge "$before" ] && [ "$wall" -le $((before + 60)) ]; then
+    pass snap-wall-clock-now
+else
+    fail snap-wall-clock-now "guest wall clock $wall, host $before"
+fi
+check snap-restore-again 0 '^snapshot=1 counter=42 ' "$U" --restore="$snap" "$S"
+r1=$(field_of random "$tmp/r1")
+r2=$(field_of random "$tmp/out")
+if [ -n "$r1" ] && [ -n "$r2" ] && [ "$r1" != "$r2" ]; then
+    pass snap-fresh-entropy
+else
+    fail snap-fresh-entropy "two restores drew '$r1' and '$r2'"
+fi
+check_after snap-continue 10 '^ready counter=41' '^snapshot=0 counter=42 ' \
+    "$U" --snapshot="$tmp/c.snap" --snapshot-continue "$S"
+check_after snap-not-asked 11 '^ready counter=41' '^snapshot=-4 counter=42 ' "$U" "$S"
+check snap-unwritable 125 "snapshot=$tmp/no/such/x.snap: No such file" \
+    "$U" --snapshot="$tmp/no/such/x.snap" "$S"
+
+# ---- hostile and mismatched files: refused by name, before the guest runs;
+# the unchanged file restored just above proves the monitor gets that far ----
+snap_refused() {
+    sr_name=$1 sr_pattern=$2
+    shift 2
+    check "snap-refuses-$sr_name" 125 "$sr_pattern" "$@"
+    if grep -q '^snapshot=' "$tmp/out"; then
+        fail "snap-refuses-$sr_name-guest" "the guest ran"
+    fi
+}
+patched magic 0 'X'
+snap_refused magic 'restore=[^ ]*: not a uhvt snapshot \(bad magic\)' "$U" --restore="$tmp/magic" "$S"
+head -c 3000 "$snap" >"$tmp/short"
+snap_refused truncated 'restore=[^ ]*: file is [0-9]+ bytes, its header says [0-9]+ \(truncated or extended' "$U" --restore="$tmp/short" "$S"
+cp "$snap" "$tmp/long" && echo x >>"$tmp/long"
+snap_refused extended 'restore=[^ ]*: file is [0-9]+ bytes, its header says [0-9]+ \(truncated or extended' "$U" --restore="$tmp/long" "$S"
+# struct snapfile_header: monitor at 16, kvm_kind at 36, mem_size at 56,
+# nruns at 112 (monitor/snapfile.h).
+patched version 16 '9.9'
+snap_refused version 'restore=[^ ]*: taken by uhvt 9\.9' "$U" --restore="$tmp/version" "$S"
+kind=$(od -An -tu4 -j36 -N4 "$snap" | tr -d ' ')
+if [ "$kind" = 2 ]; then patched kind 36 '\001'; else patched kind 36 '\002'; fi
+snap_refused kvm-kind 'restore=[^ ]*: taken on (hardware|PVM) KVM; this host.s is' \
+    "$U" --restore="$tmp/kind" "$S"
+patched memsize 56 '\001'
+snap_refused mem-size 'restore=[^ ]*: guest memory size [0-9]+ is not 4M' "$U" --restore="$tmp/memsize" "$S"
+patched nruns 112 '\377\377\377\000'
+snap_refused runs 'restore=[^ ]*: run table' "$U" --restore="$tmp/nruns" "$S"
+snap_refused other-image 'restore=[^ ]*: taken of another image' "$U" --restore="$snap" "$G/argv.hvt"
+snap_refused not-a-file 'restore=[^ ]*: not a regular file' "$U" --restore="$tmp" "$S"
+check snap-refuses-san 125 'bad magic' "$B/uhvt-san" --restore="$tmp/magic" "$S"
+# Solo5 images have no ready point (docs/solo5.md).
+check snap-refuses-solo5 125 'snapshot: .*hello\.hvt is a Solo5 image' \
+    "$U" --snapshot="$tmp/s5.snap" "$B/tests/solo5/hello.hvt"
+check snap-refuses-solo5-restore 125 'restore: .*hello\.hvt is a Solo5 image' \
+    "$U" --restore="$snap" "$B/tests/solo5/hello.hvt"
+
+# ---- httpd: snapshot listening, restored elsewhere with another address ----
+snap_tap() {
+    if ip link show "$1" >/dev/null 2>&1; then
+        echo "$1 exists already; not touching it" >"$tmp/out"
+        return 1
+    fi
+    snap_links="$1 $snap_links"
+    ip tuntap add "$1" mode tap >"$tmp/out" 2>&1 &&
+        { echo 1 >"/proc/sys/net/ipv6/conf/$1/disable_ipv6"; } 2>/dev/null &&
+        ip addr add "$2" dev "$1" >>"$tmp/out" 2>&1 &&
+        ip link set "$1" up >>"$tmp/out" 2>&1
+}
+snap_links=
+snap_cleanup() { for l in $snap_links; do ip link del "$l" 2>/dev/null; done; }
+kvm_at_exit snap_cleanup
+
+H=$B/examples/httpd.hvt
+if [ "$(id -u)" -ne 0 ] || ! command -v curl >/dev/null 2>&1; then
+    : >"$tmp/out"
+    fail snap-httpd "needs root (taps) and curl"
+elif ! snap_tap uhvtsn0 10.78.60.1/24 || ! snap_tap uhvtsn1 10.78.61.1/24; then
+    fail snap-httpd-setup "cannot create taps uhvtsn0 and uhvtsn1"
+else
+    check_after snap-httpd-take 0 '^httpd: listening on port 80, ready$' 'snapshot written' \
+        "$U" --net=uhvtsn0 --snapshot="$tmp/httpd.snap" "$H" --ipv4=10.78.60.2/24
+    # Restored on another tap, in another subnet (--ipv4 of the restore).
+    if bg_start "$tmp/h1.log" 'httpd: restored' 30 "$U" --net=uhvtsn1 \
+        --restore="$tmp/httpd.snap" "$H" --ipv4=10.78.61.2/24; then
+        h1=$bg_pid
+        check snap-httpd-answers 0 'Hello from httpd' \
+            curl -fsS --max-time 10 http://10.78.61.2/
+        # A second instance of the same file, on the snapshot's own tap.
+        if bg_start "$tmp/h2.log" 'httpd: restored' 30 "$U" --net=uhvtsn0 \
+            --restore="$tmp/httpd.snap" "$H" --ipv4=10.78.60.3/24; then
+            h2=$bg_pid
+            check snap-httpd-second 0 '^ok$' curl -fsS --max-time 10 http://10.78.60.3/health
+            check snap-httpd-first-still 0 '^ok$' curl -fsS --max-time 10 \
+                http://10.78.61.2/health
+            check_stop snap-httpd-second-sigterm "$h2" "$tmp/h2.log"
+        else
+            cp "$tmp/h2.log" "$tmp/out"
+            fail snap-httpd-second "the second restore did not start"
+        fi
+        check_stop snap-httpd-sigterm "$h1" "$tmp/h1.log"
+    else
+        cp "$tmp/h1.log" "$tmp/out"
+        fail snap-httpd-restore "the restored httpd did not start"
+    fi
+    # The manifest's NIC must be attached on the restore's command line too.
+    snap_refused httpd-no-nic "declares NIC 'net0' but no --net:net0" \
+        "$U" --restore="$tmp/httpd.snap" "$H"
+    snap_refused httpd-other-image 'restore=[^ ]*: taken of another image' \
+        "$U" --net=uhvtsn1 --restore="$tmp/httpd.snap" "$B/examples/udp-echo.hvt"
+fi
