@@ -106,7 +106,8 @@ static long pipe_readv(void *obj, const struct iovec *iov, int n, int flags)
         long r = pipe_read_some(p, &c, want);
         if (r != -EAGAIN || (flags & O_NONBLOCK))
             return r;
-        fd_wait();
+        if ((r = fd_wait()) < 0)
+            return r;
     }
 }
 
@@ -148,7 +149,9 @@ static long pipe_writev(void *obj, const struct iovec *iov, int n, int flags)
         }
         if (flags & O_NONBLOCK)
             return done > 0 ? (long)done : -EAGAIN;
-        fd_wait();
+        long r = fd_wait();
+        if (r < 0)
+            return done > 0 ? (long)done : r;
     }
     return (long)done;
 }

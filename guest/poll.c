@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "runtime.h"
+#include "sigstate.h"
 
 #define NSEC_PER_MSEC 1000000ULL
 
@@ -40,6 +41,8 @@ long poll_until(long (*try)(void *ctx), void *ctx, long again, uint64_t deadline
             return r;
         last = clock_monotonic() >= deadline;
         tcpip_wait(last ? 0 : deadline);
+        if (signal_interrupting())
+            return signal_eintr();
     }
 }
 

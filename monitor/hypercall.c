@@ -13,6 +13,7 @@
 #include "debug.h"
 #include "device.h"
 #include "output.h"
+#include "signals.h"
 #include "uhvt_abi.h"
 
 int hypercall_walltime(struct vm *vm, void *arg)
@@ -90,6 +91,16 @@ static int hc_exit(struct vm *vm, void *arg)
 {
     struct uhvt_hc_exit *a = arg;
     int32_t status = a->status;
+    if (a->signal != 0) {
+        if (a->signal > 64) {
+            vm_report(vm, "guest exit by signal %u: no such signal", a->signal);
+            return UHVT_EXIT_BAD_HYPERCALL;
+        }
+        const char *name = sigabbrev_np((int)a->signal);
+        vm_report(vm, "guest killed by signal %u (SIG%s), its default action",
+                  a->signal, name != NULL ? name : "?");
+        return 128 + (int)a->signal;
+    }
     if (status >= 0 && status <= UHVT_EXIT_GUEST_MAX)
         return status;
     vm_report(vm, "guest exit status %d is outside 0..%d", (int)status,
@@ -110,6 +121,13 @@ static void escape_text(const uint8_t *s, size_t len, char *out)
         else if (s[i] != '\n' || i + 1 < len)
             out += sprintf(out, "\\x%02x", s[i]);
     *out = '\0';
+}
+
+static int hc_signals(struct vm *vm, void *arg)
+{
+    struct uhvt_hc_signals *a = arg;
+    a->ret = signals_register(vm, a->mailbox, a->handled);
+    return VM_CONTINUE;
 }
 
 static int hc_abort(struct vm *vm, void *arg)
@@ -168,6 +186,7 @@ static const struct device_call core_calls[] = {
     {UHVT_HC_EXIT, sizeof(struct uhvt_hc_exit), hc_exit},
     {UHVT_HC_ABORT, sizeof(struct uhvt_hc_abort), hc_abort},
     {UHVT_HC_FAULT, sizeof(struct uhvt_hc_fault), hc_fault},
+    {UHVT_HC_SIGNALS, sizeof(struct uhvt_hc_signals), hc_signals},
     {0, 0, NULL},
 };
 

@@ -20,6 +20,14 @@ static const char usage_head[] =
     "                       lazily)\n"
     "  -t, --timeout=SECS   end the guest after SECS seconds\n"
     "  -q, --quiet          do not report how the guest ended\n"
+    "      --env=KEY=VALUE  set the guest's environment variable KEY (repeat\n"
+    "                       for more); --env=KEY passes the host's KEY if set.\n"
+    "                       By default the guest has HOME=/ and\n"
+    "                       PATH=/bin:/usr/bin, and no TERM\n"
+    "      --grace=SECS     when the guest handles SIGINT, SIGTERM or SIGHUP,\n"
+    "                       forward them and end it SECS seconds after the\n"
+    "                       first (or at a second of the same kind); default\n"
+    "                       10, 0 ends it at once as when it has no handler\n"
     "      --boot-trace     print when each boot phase ended (for bench/boot)\n"
     "      --kvm-stats      at the end, print the vCPU's KVM counters (exits,\n"
     "                       emulated instructions: is the guest native?)\n"
@@ -201,9 +209,42 @@ static const struct {
     /* Letters below ' ' mark the long-only options: no argument spells them. */
     {"boot-trace", 1, false}, {"kvm-stats", 2, false},
     {"gdb", 3, true}, {"dumpcore", OPTIONAL_VALUE, false}, {"profile", 5, true},
+    {"grace", 6, true}, {"env", 7, true},
 };
 
 /* Apply one standard option; returns OPTIONS_RUN to go on. */
+/*
+ * --env=KEY=VALUE, or --env=KEY for the host's value (main looks it up).
+ * KEY: letters, digits and '_', not starting with a digit, as POSIX names
+ * portable variables; anything else is refused here, with the sizes.
+ */
+static enum options_result env_add(struct options *o, const char *value,
+                                   char why[OPTIONS_WHY_MAX])
+{
+    size_t key = strcspn(value, "=");
+    bool ok = key > 0 && !(value[0] >= '0' && value[0] <= '9');
+    for (size_t i = 0; ok && i < key; i++)
+        ok = value[i] == '_' || (value[i] >= 'A' && value[i] <= 'Z') ||
+             (value[i] >= 'a' && value[i] <= 'z') ||
+             (value[i] >= '0' && value[i] <= '9');
+    if (!ok) {
+        snprintf(why, OPTIONS_WHY_MAX, "--env=%.40s%s: need KEY=VALUE or KEY, "
+                 "KEY of letters, digits and _", value, strlen(value) > 40 ? "..." : "");
+        return OPTIONS_ERROR;
+    }
+    if (strlen(value) > OPTIONS_ENV_LEN) {
+        snprintf(why, OPTIONS_WHY_MAX, "--env=%.*s...: longer than %u bytes",
+                 (int)(key < 40 ? key : 40), value, OPTIONS_ENV_LEN);
+        return OPTIONS_ERROR;
+    }
+    if (o->nenv == OPTIONS_ENV_MAX) {
+        snprintf(why, OPTIONS_WHY_MAX, "more than %u --env options", OPTIONS_ENV_MAX);
+        return OPTIONS_ERROR;
+    }
+    o->env[o->nenv++] = value;
+    return OPTIONS_RUN;
+}
+
 static enum options_result apply(char letter, const char *value,
                                  struct options *o, char *why)
 {
@@ -234,6 +275,19 @@ static enum options_result apply(char letter, const char *value,
         return OPTIONS_RUN;
     }
     case 'q': o->quiet = true; return OPTIONS_RUN;
+    case 6: {
+        char *end;
+        unsigned long g = strtoul(value, &end, 10);
+        if (*value < '0' || *value > '9' || *end != '\0' || g > 3600) {
+            snprintf(why, OPTIONS_WHY_MAX,
+                     "--grace=%s: need whole seconds, 0 to 3600", value);
+            return OPTIONS_ERROR;
+        }
+        o->grace = (unsigned)g;
+        return OPTIONS_RUN;
+    }
+    case 7:
+        return env_add(o, value, why);
     case 1: o->boot_trace = true; return OPTIONS_RUN;
     case 2: o->kvm_stats = true; return OPTIONS_RUN;
     case 3: o->gdb = value; return OPTIONS_RUN;
@@ -249,6 +303,7 @@ enum options_result options_parse(int argc, char **argv, struct options *o,
 {
     memset(o, 0, sizeof(*o));
     o->mem_size = MEM_DEFAULT;
+    o->grace = OPTIONS_GRACE_DEFAULT;
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
