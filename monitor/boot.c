@@ -45,12 +45,12 @@ int boot_check(const struct vm *vm, int argc, char *const argv[], char why[WHY_M
         chars += strlen(argv[i]) + 1;
     for (int i = 0; i < vm->envc; i++)
         chars += strlen(vm->env[i]) + 1;
-    argc += vm->envc;
-    return why_fail(why, "guest arguments and environment too long: %d strings (argv[0] too) of "
-                         "%llu bytes with their NULs, and an 8-byte pointer each, "
-                         "need %llu bytes of boot memory, more than its %llu",
-                    argc, (unsigned long long)chars, (unsigned long long)need,
-                    (unsigned long long)BOOT_MAX);
+    return why_fail(why, "guest arguments too long: %d strings (argv[0] too) "
+                         "and %d of environment, of %llu bytes with their NULs, "
+                         "and an 8-byte pointer each, need %llu bytes of boot "
+                         "memory, more than its %llu",
+                    argc, vm->envc, (unsigned long long)chars,
+                    (unsigned long long)need, (unsigned long long)BOOT_MAX);
 }
 
 int boot_write(const struct vm *vm, int argc, char *const argv[], uint64_t tsc_hz,
