@@ -335,6 +335,7 @@ long sys_timer_settime(const long a[6])
             return -EFAULT;
         itimer_spec(t, old);
     }
+    t->last_overrun = 0; /* as Linux, which counts afresh */
     if (value != 0 && (a[1] & TIMER_ABSTIME)) {
         (void)clock_read(t->clock, &now);
         value = value > now ? value - now : 1;

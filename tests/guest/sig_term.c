@@ -1,4 +1,4 @@
-/* sig_term.c: host signals forwarded to a guest with a handler: ARG "pause", "spin", "stubborn" (handles, keeps running) or "none" (no handler). */
+/* sig_term.c: host signals forwarded to a guest with a handler: ARG "pause", "spin", "stubborn" (handles, keeps running), "none" (no handler) or "raise" (SIGTERM to itself, no handler). */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +18,12 @@ int main(int argc, char **argv)
     struct sigaction sa = { .sa_handler = on_term };
 
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (strcmp(mode, "raise") == 0) {
+        printf("raising SIGTERM\n");
+        raise(SIGTERM);
+        printf("survived SIGTERM\n");
+        return 1;
+    }
     if (strcmp(mode, "none") != 0) {
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGINT, &sa, NULL);

@@ -52,6 +52,10 @@ process_same proc_dup
 process_same proc_eventfd
 process_same proc_many
 process_same proc_limits --mem=64M
+# Signals: handlers, masks, waits, siglongjmp, vector registers; timers and
+# blocking calls cut short (EINTR, SA_RESTART).
+process_same sig_basic
+process_same sig_timers
 # What the unikernel answers by design (docs/syscalls.md).
 guest_says limits-values '^# rlimit NOFILE 1024 1024$' \
     '^# rlimit STACK 1048576 1048576$' '^# rlimit CORE 0 0$' \
