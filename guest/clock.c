@@ -82,9 +82,11 @@ void clock_poll(struct uhvt_hc_poll *p)
         if (left < p->timeout_ns)
             p->timeout_ns = left;
     }
+    p->flags |= console_poll_flags();
 
     hypercall(UHVT_HC_POLL, p);
     clk.idle += cpu_rdtsc() - t0;
+    console_polled(p->ready);
 }
 
 void clock_sleep_until(uint64_t deadline_ns)
@@ -96,6 +98,8 @@ void clock_sleep_until(uint64_t deadline_ns)
         /* Returns early when a device has input; just wait again. */
         struct uhvt_hc_poll p = { .timeout_ns = deadline_ns - now };
         clock_poll(&p);
+        if (p.ready & UHVT_POLL_READY_STDIN)
+            return;
     }
 }
 

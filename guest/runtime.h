@@ -172,6 +172,12 @@ long sys_getcpu(const long a[6]);
 void console_init(void);
 /* Write to the console; bytes written or -EIO. */
 long console_write(const char *buf, size_t len);
+/*
+ * For every UHVT_HC_POLL (clock_poll): the flags to add (UHVT_POLL_STDIN
+ * while a reader of descriptor 0 waits), and what the poll found ready.
+ */
+uint32_t console_poll_flags(void);
+void console_polled(uint64_t ready);
 
 /* poll.c: poll, ppoll, select, pselect6. */
 long sys_poll(const long a[6]);

@@ -8,6 +8,7 @@
 #include "boot.h"
 #include "boottrace.h"
 #include "env.h"
+#include "stdin.h"
 #include "cpu_x86_64.h"
 #include "debug.h"
 #include "devices.h"
@@ -175,6 +176,7 @@ int main(int argc, char **argv)
     static struct vm vm = {.sig_fd = -1, .stats.fd = -1};
     vm.quiet = o.quiet;
     vm.fwd.grace = o.grace;
+    stdin_setup(&vm);
     if (setup(&vm, &o, why) < 0) {
         fprintf(stderr, "uhvt: %s\n", why);
         return UHVT_EXIT_SETUP;

@@ -78,6 +78,9 @@ int sandbox_enter(const struct vm *vm, char why[WHY_MAX])
     for (int s = OUTPUT_CONSOLE; s <= OUTPUT_REPORT; s++)
         if (output_fd(s) > STDERR_FILENO)
             allow(&r, SCMP_SYS(write), 1, FD(output_fd(s)), ANY);
+    /* stdin_hc_read: the guest's stdin, once poll says it is readable. */
+    if (vm->stdin_fd >= 0)
+        allow(&r, SCMP_SYS(read), 1, FD(vm->stdin_fd), ANY);
     /* signals_take: which ending signal arrived. */
     allow(&r, SCMP_SYS(read), 1, FD(vm->sig_fd), ANY);
     /*

@@ -63,6 +63,7 @@ struct vm {
     char *const *env;
     /* The host's stdin, read for the guest (UHVT_HC_STDIN); -1 once at EOF. */
     int stdin_fd;
+    bool stdin_tty;
     struct vm_dev dev[UHVT_MANIFEST_MAX];
     size_t nfds;
     struct {

@@ -1,5 +1,6 @@
-# suite-signals.sh: host signals forwarded to a guest that handles them, the grace period, a signal's default action, --env (sourced by run-all).
+# suite-signals.sh: host signals forwarded to a guest that handles them, the grace period, a signal's default action, --env, stdin (sourced by run-all).
 # shellcheck shell=sh
+# shellcheck disable=SC2016 # the sh -c commands expand their own arguments
 
 # shellcheck source=tests/kvm/lib.sh
 . tests/kvm/lib.sh
@@ -82,3 +83,32 @@ else fail env-override-and-host "see the output"; fi
 check env-bad-key 125 '^uhvt: --env=1X=y: need KEY=VALUE or KEY' "$U" --env=1X=y "$G/env_print.hvt"
 check env-too-long 125 'longer than 8192 bytes' "$U" \
     "--env=X=$(head -c 9000 /dev/zero | tr '\0' x)" "$G/env_print.hvt"
+
+# stdin: a file, a pipe (read and poll), /dev/null, closed, a terminal.
+seq 1 20000 >"$tmp/in"
+in_bytes=$(wc -c <"$tmp/in")
+check_after stdin-file 0 '^reading$' "^end 0 errno 0: $in_bytes bytes, 20000 lines" \
+    sh -c '"$1" "$2" <"$3"' sh "$U" "$G/stdin_cat.hvt" "$tmp/in"
+if grep -q '^isatty(0) 0 tcgetattr 25$' "$tmp/out" && grep -q '^after end, read 0$' "$tmp/out"; then
+    pass stdin-file-not-a-tty
+else fail stdin-file-not-a-tty "isatty or the end of file wrong"; fi
+check_after stdin-pipe 0 '^reading$' "^end 0 errno 0: $in_bytes bytes, 20000 lines" \
+    sh -c 'cat "$3" | "$1" "$2"' sh "$U" "$G/stdin_cat.hvt" "$tmp/in"
+check_after stdin-pipe-poll 0 '^reading$' '^end 0 errno 0: 12 bytes, 2 lines' \
+    sh -c 'printf "hello\nworld\n" | "$1" "$2" poll' sh "$U" "$G/stdin_cat.hvt"
+# Input that comes later: the guest waits for it in the monitor's poll.
+check_after stdin-pipe-late 0 '^reading$' '^end 0 errno 0: 5 bytes, 1 lines' \
+    sh -c '(sleep 1; echo late) | "$1" "$2" poll' sh "$U" "$G/stdin_cat.hvt"
+check_after stdin-dev-null 0 '^reading$' '^end 0 errno 0: 0 bytes' \
+    sh -c '"$1" "$2" </dev/null' sh "$U" "$G/stdin_cat.hvt"
+check_after stdin-closed 0 '^reading$' '^end 0 errno 0: 0 bytes' \
+    sh -c '"$1" "$2" <&-' sh "$U" "$G/stdin_cat.hvt"
+# A terminal (script's pseudo-terminal): isatty is true, a typed line is
+# read, and ^D (script sends it at the end of its input) ends the read;
+# the terminal ends its lines with CR LF.
+if command -v script >/dev/null; then
+    check_after stdin-terminal 0 '^isatty\(0\) 1 tcgetattr 0' '^end 0 errno 0: 4 bytes, 1 lines' \
+        sh -c 'printf "abc\n" | script -qec "$1 $2" /dev/null' sh "$U" "$G/stdin_cat.hvt"
+else
+    pass "stdin-terminal (skipped: no script(1))"
+fi
