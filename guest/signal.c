@@ -290,6 +290,22 @@ static long signal_wait_any(void)
     return -EINTR;
 }
 
+long signal_mask_during(const void *set, unsigned long size)
+{
+    uint64_t want;
+
+    if (set == NULL)
+        return 0;
+    if (size != KSIGSET_SIZE)
+        return -EINVAL;
+    if (signal_read_set(set, &want) < 0)
+        return -EFAULT;
+    self.saved_mask = self.mask;
+    self.restore = 1;
+    self.mask = want & ~UNBLOCKABLE;
+    return 0;
+}
+
 long sys_pause(const long a[6])
 {
     (void)a;

@@ -53,6 +53,13 @@ void signal_send(int sig, const siginfo_t *info, int thread);
 int signal_interrupting(void);
 /* -EINTR, noting that the wait was cut short by a signal (SA_RESTART). */
 long signal_eintr(void);
+/*
+ * ppoll, pselect6, epoll_pwait: `set` (a kernel sigset of `size` bytes;
+ * NULL: none) is the mask while the call waits; the old one comes back when
+ * it returns, or once the handler of a signal that ended it has run.
+ * 0, or -EINVAL / -EFAULT with nothing changed.
+ */
+long signal_mask_during(const void *set, unsigned long size);
 
 /* The action for `sig`: its handler, with its flags, mask and restorer. */
 const void *signal_action(int sig, unsigned long *flags, uint64_t *mask,

@@ -1,5 +1,6 @@
 /* sig_basic.c: handlers, masks, pending sets, sigsuspend, sigwait, siglongjmp and vector registers across a handler (compared with Linux). */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <string.h>
@@ -151,6 +152,20 @@ int main(void)
     report("sigsuspend");
     CALL(sigprocmask(SIG_SETMASK, NULL, &set));
     printf("after sigsuspend USR1 blocked %d\n", sigismember(&set, SIGUSR1));
+    sigemptyset(&set);
+    CALL(sigprocmask(SIG_SETMASK, &set, NULL));
+
+    /* ppoll's mask: the pending signal runs while it waits, then the old mask. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    CALL(sigprocmask(SIG_BLOCK, &set, NULL));
+    CALL(raise(SIGUSR1));
+    struct timespec second = { 1, 0 };
+    sigemptyset(&set);
+    CALL(ppoll(NULL, 0, &second, &set));
+    report("ppoll");
+    CALL(sigprocmask(SIG_SETMASK, NULL, &set));
+    printf("after ppoll USR1 blocked %d\n", sigismember(&set, SIGUSR1));
     sigemptyset(&set);
     CALL(sigprocmask(SIG_SETMASK, &set, NULL));
 
