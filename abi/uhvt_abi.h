@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UHVT_ABI_VERSION 3
+#define UHVT_ABI_VERSION 4
 
 /* A guest-physical address: an integer, never a host pointer. */
 typedef uint64_t uhvt_gpa_t;
@@ -66,7 +66,7 @@ enum uhvt_hypercall {
     UHVT_HC_BLK_REAP = 15,   /* struct uhvt_hc_batch of struct uhvt_blk_done */
     UHVT_HC_NET_WRITEV = 16, /* struct uhvt_hc_batch of struct uhvt_net_frame */
     UHVT_HC_NET_READV = 17,  /* struct uhvt_hc_batch of struct uhvt_net_frame */
-    /* ABI 3: host signals forwarded to the guest; stdin. */
+    /* ABI 4: host signals forwarded to the guest; stdin. */
     UHVT_HC_SIGNALS = 18, /* struct uhvt_hc_signals */
     UHVT_HC_STDIN = 19,   /* struct uhvt_hc_stdin */
     UHVT_HC_MAX
@@ -108,19 +108,19 @@ struct uhvt_hc_poll {
     uint64_t timeout_ns;
     uint64_t ready; /* out */
     int32_t ret;    /* out */
-    uint32_t flags; /* UHVT_POLL_*; 0 before ABI 3 */
+    uint32_t flags; /* UHVT_POLL_*; 0 before ABI 4 */
 };
 
 /* End the guest; the monitor exits with `status` (see UHVT_EXIT_*). */
 struct uhvt_hc_exit {
     int32_t status;
-    uint32_t signal; /* ABI 3: 1..64: ended by the default action of signal
+    uint32_t signal; /* ABI 4: 1..64: ended by the default action of signal
                         `signal`: the monitor reports it and exits 128 + signal
                         (`status` ignored); 0: a plain exit */
 };
 
 /*
- * Host signals (ABI 3).  `handled` has bit N-1 set for each signal N the
+ * Host signals (ABI 4).  `handled` has bit N-1 set for each signal N the
  * guest has a handler for; the monitor forwards SIGINT, SIGTERM and SIGHUP
  * when their bit is set, instead of ending the guest at once: it ORs bit N-1
  * into the 8-byte-aligned uint64_t at `mailbox` (written only while the
@@ -335,7 +335,7 @@ enum uhvt_exit {
 
 /* uhvt_boot_info.flags */
 #define UHVT_BOOT_PVM 0x1ULL /* PVM: hardware CPL 3, see "Entry" above */
-/* ABI 3: which of the monitor's stdin, stdout and stderr are terminals. */
+/* ABI 4: which of the monitor's stdin, stdout and stderr are terminals. */
 #define UHVT_BOOT_STDIN_TTY 0x2ULL
 #define UHVT_BOOT_STDOUT_TTY 0x4ULL
 #define UHVT_BOOT_STDERR_TTY 0x8ULL
@@ -349,7 +349,7 @@ struct uhvt_boot_info {
     uint64_t tsc_freq;   /* TSC ticks per second */
     uint64_t argc;
     uhvt_gpa_t argv; /* argc + 1 entries of uhvt_gpa_t, the last 0, then
-                        (ABI 3) the environment's "KEY=VALUE" strings and
+                        (ABI 4) the environment's "KEY=VALUE" strings and
                         a final 0, as on a Linux process's stack */
     uhvt_gpa_t phdr; /* copy of the ELF program headers */
     uint64_t phnum;

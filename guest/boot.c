@@ -54,7 +54,7 @@ static uint64_t *boot_process_image(void)
     uint32_t id[4];
     uint64_t envc = 0;
 
-    /* The monitor's environment follows argv's 0 (ABI 3). */
+    /* The monitor's environment follows argv's 0 (ABI 4). */
     while (argv[argc + 1 + envc] != 0)
         envc++;
     cpu_cpuid(1, 0, id);
