@@ -224,11 +224,11 @@ void tcpip_exit(void);
 
 /*
  * signal.c, sigframe.c, itimer.c: signals (the shared state: sigstate.h).
- * signal_return and signal_build: called by syscall_entry.S.
+ * sigframe_return and sigframe_build: called by syscall_entry.S.
  */
 struct syscall_frame;
-uintptr_t signal_return(struct syscall_frame *f);
-void signal_build(struct syscall_frame *f);
+uintptr_t sigframe_return(struct syscall_frame *f);
+void sigframe_build(struct syscall_frame *f);
 long sys_rt_sigaction(const long a[6]);
 long sys_rt_sigprocmask(const long a[6]);
 long sys_rt_sigpending(const long a[6]);
@@ -236,7 +236,7 @@ long sys_rt_sigsuspend(const long a[6]);
 long sys_rt_sigtimedwait(const long a[6]);
 long sys_rt_sigqueueinfo(const long a[6]);
 /* rt_sigreturn, which needs the whole frame. */
-long signal_sigreturn(struct syscall_frame *f);
+long sigframe_sigreturn(struct syscall_frame *f);
 long sys_sigaltstack(const long a[6]);
 long sys_kill(const long a[6]);
 long sys_tkill(const long a[6]);

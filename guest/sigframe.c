@@ -12,7 +12,7 @@
 #include "sigstate.h"
 
 /*
- * syscall_entry.S calls signal_return after every system call with the
+ * syscall_entry.S calls sigframe_return after every system call with the
  * caller's registers in the frame.  When a signal is to be handled, the
  * handler is entered as Linux enters it: on the caller's stack below its red
  * zone (or on the alternate stack, SA_ONSTACK), with this frame:
@@ -31,8 +31,8 @@
  * restores the mask with rt_sigprocmask).  The handler itself starts with
  * the caller's extended state rather than a fresh one.
  *
- * The runtime builds the frame while running below it: signal_return picks
- * the place and returns the stack top for signal_build, which
+ * The runtime builds the frame while running below it: sigframe_return picks
+ * the place and returns the stack top for sigframe_build, which
  * syscall_entry.S calls there.
  */
 
@@ -140,9 +140,9 @@ static int sigframe_restartable(long nr)
 /*
  * Called by syscall_entry.S once the call has returned (f->rax holds the
  * result).  0: nothing to do; 1: leave with every register from `f`; else
- * the top of the stack on which signal_build is to run.
+ * the top of the stack on which sigframe_build is to run.
  */
-uintptr_t signal_return(struct syscall_frame *f)
+uintptr_t sigframe_return(struct syscall_frame *f)
 {
     struct signal_thread *t = signal_self();
     uintptr_t full = (uintptr_t)t->full_restore;
@@ -200,8 +200,8 @@ uintptr_t signal_return(struct syscall_frame *f)
     }
 }
 
-/* Called by syscall_entry.S on the stack signal_return chose. */
-void signal_build(struct syscall_frame *f)
+/* Called by syscall_entry.S on the stack sigframe_return chose. */
+void sigframe_build(struct syscall_frame *f)
 {
     struct signal_thread *t = signal_self();
     struct sigframe *fr = (struct sigframe *)t->deliver_frame;
@@ -261,7 +261,7 @@ void signal_build(struct syscall_frame *f)
  * above the return address it popped.  A frame that is not in guest memory
  * ends the guest as Linux's SIGSEGV would.
  */
-long signal_sigreturn(struct syscall_frame *f)
+long sigframe_sigreturn(struct syscall_frame *f)
 {
     struct signal_thread *t = signal_self();
     struct sigframe *fr = (struct sigframe *)(f->rsp - 8);

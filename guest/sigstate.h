@@ -19,7 +19,7 @@
  * mask to put back once a handler has run (sigsuspend).  interrupted: the
  * last blocking wait ended early for a signal, so the call may be restarted
  * (SA_RESTART).  full_restore: rt_sigreturn rewrote the syscall frame.
- * deliver_*: the delivery signal_return chose, for signal_build.
+ * deliver_*: the delivery sigframe_return chose, for sigframe_build.
  */
 struct signal_thread {
     uint64_t mask;

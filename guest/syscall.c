@@ -204,7 +204,7 @@ NOSSP long syscall_dispatch(struct syscall_frame *f)
     unsigned long nr = (unsigned long)f->nr;
 
     if (nr == SYS_rt_sigreturn)
-        return signal_sigreturn(f);
+        return sigframe_sigreturn(f);
     if (nr >= ARRAY_SIZE(syscall_table) || syscall_table[nr] == NULL)
         return tcpip_syscall(nr, f->a);
     return syscall_table[nr](f->a);

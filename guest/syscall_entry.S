@@ -14,12 +14,12 @@
  * Every general register goes into struct syscall_frame (runtime.h), so
  * that signal.c can hand a handler the caller's whole context and
  * rt_sigreturn can put back whatever the handler's ucontext says.  After the
- * call, signal_return says how to leave:
+ * call, sigframe_return says how to leave:
  *   0: the common way, as before: only rax, rcx and r11 change;
  *   1: every register from the frame, rsp and rip included (rt_sigreturn,
  *      a restarted call);
- *   else: a handler is to run: signal_build writes its frame on the stack
- *      whose top signal_return returned, then leave as for 1.
+ *   else: a handler is to run: sigframe_build writes its frame on the stack
+ *      whose top sigframe_return returned, then leave as for 1.
  * The full way ends with `ret $128` from just below the new rsp's red zone,
  * so that no register, flags included, is left clobbered.
  *
@@ -104,7 +104,7 @@ syscall_entry:
     call syscall_dispatch
     movq %rax, F_RAX(%rbx)
     movq %rbx, %rdi
-    call signal_return
+    call sigframe_return
     testq %rax, %rax
     jnz 1f
     .cfi_remember_state
@@ -160,7 +160,7 @@ syscall_entry:
     je 2f
     movq %rax, %rsp         /* below the handler's frame: 16-byte aligned */
     movq %rbx, %rdi
-    call signal_build
+    call sigframe_build
 2:  movq F_RSP(%rbx), %rax
     movq F_RIP(%rbx), %rcx
     movq %rcx, -136(%rax)
