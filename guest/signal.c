@@ -55,9 +55,12 @@ const void *signal_action(int sig, unsigned long *flags, uint64_t *mask,
     return actions[sig].handler;
 }
 
+static void signal_host_update(void);
+
 void signal_reset(int sig)
 {
     actions[sig] = (struct ksigaction){0};
+    signal_host_update();
 }
 
 static int signal_default_ignored(int sig)
