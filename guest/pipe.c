@@ -25,8 +25,8 @@
  * F_SETPIPE_SZ can replace the data; they are returned when both ends
  * are closed.
  *
- * Writing with no reader is EPIPE, but no SIGPIPE is raised: the runtime
- * delivers no signals yet.  A blocking call loops on fd_wait; with no
+ * Writing with no reader is EPIPE and raises SIGPIPE, as on Linux (even
+ * after part of the data went in).  A blocking call loops on fd_wait; with no
  * other thread, a read of an empty pipe whose write end is open in this
  * program waits forever, as the same program would on Linux.
  */
@@ -121,8 +121,10 @@ static long pipe_writev(void *obj, const struct iovec *iov, int n, int flags)
 
     if (left == 0)
         return 0;
-    if (p->readers == 0)
+    if (p->readers == 0) {
+        signal_pipe();
         return -EPIPE;
+    }
     if (odd != 0 && p->head != p->tail) {
         struct pipe_slot *s = pipe_slot(p, p->head - 1);
         if (!s->packet && s->off + s->len + odd <= PIPE_PAGE) {
@@ -134,8 +136,10 @@ static long pipe_writev(void *obj, const struct iovec *iov, int n, int flags)
         }
     }
     while (left > 0) {
-        if (p->readers == 0)
+        if (p->readers == 0) {
+            signal_pipe();
             return done > 0 ? (long)done : -EPIPE;
+        }
         if (!pipe_full(p)) {
             size_t k = left < PIPE_PAGE ? left : PIPE_PAGE;
             fd_iov_in(&c, pipe_page(p, p->head), k);

@@ -227,6 +227,8 @@ void tcpip_exit(void);
  * sigframe_return and sigframe_build: called by syscall_entry.S.
  */
 struct syscall_frame;
+/* SIGPIPE to the caller, as Linux sends with EPIPE from a pipe or stream. */
+void signal_pipe(void);
 uintptr_t sigframe_return(struct syscall_frame *f);
 void sigframe_build(struct syscall_frame *f);
 long sys_rt_sigaction(const long a[6]);

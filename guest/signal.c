@@ -408,6 +408,14 @@ int signal_on_altstack(const void *sp)
            p > lo && p - lo <= self.altstack.ss_size;
 }
 
+void signal_pipe(void)
+{
+    siginfo_t si = { .si_code = SI_USER };
+
+    si.si_pid = 1;
+    signal_send(SIGPIPE, &si, 1);
+}
+
 /* A signal to ourselves: our pid and tid are 1. */
 static long signal_to_self(long sig, int code, int thread)
 {

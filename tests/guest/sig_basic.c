@@ -220,6 +220,15 @@ int main(void)
     CALL(raise(SIGUSR1));
     report("altstack disabled");
 
+    /* SIGPIPE with EPIPE, from a pipe with no reader. */
+    int pp[2];
+    install(SIGPIPE, on_info, 0, 0);
+    CALL(pipe(pp));
+    CALL(close(pp[0]));
+    CALL(write(pp[1], "x", 1));
+    report("sigpipe");
+    CALL(close(pp[1]));
+
     /* Vector registers survive a handler that clobbers them. */
     signal(SIGUSR1, on_clobber);
     uint64_t in[2] = { 0x0123456789abcdefULL, 0xfedcba9876543210ULL }, out[4];
