@@ -56,7 +56,9 @@ static const char usage_tail[] =
     "  125    uhvt could not start the guest (bad options, image, KVM)\n"
     "  126    the host could not run the guest (a KVM internal error,\n"
     "         emulation or entry failure; io_uring refusing disk I/O)\n"
-    "  128+N  ended by signal N (SIGINT, SIGTERM, SIGHUP)\n"
+    "  128+N  ended by signal N: SIGINT, SIGTERM, SIGHUP sent to uhvt (after\n"
+    "         --grace when the guest handles it), or the default action of\n"
+    "         a signal the guest sent itself\n"
     "A Solo5 image's own status is all of 0-255, as under solo5-hvt (255: it\n"
     "aborted); the codes above still say what the monitor saw (docs/solo5.md).\n";
 
