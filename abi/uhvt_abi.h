@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UHVT_ABI_VERSION 3
+#define UHVT_ABI_VERSION 4
 
 /* A guest-physical address: an integer, never a host pointer. */
 typedef uint64_t uhvt_gpa_t;
@@ -70,6 +70,9 @@ enum uhvt_hypercall {
     UHVT_HC_NET_READV = 17,  /* struct uhvt_hc_batch of struct uhvt_net_frame */
     /* Appended within ABI 3, likewise: the ready point of a snapshot. */
     UHVT_HC_SNAPSHOT = 18, /* struct uhvt_hc_snapshot */
+    /* ABI 4: host signals forwarded to the guest; stdin. */
+    UHVT_HC_SIGNALS = 19, /* struct uhvt_hc_signals */
+    UHVT_HC_STDIN = 20,   /* struct uhvt_hc_stdin */
     UHVT_HC_MAX
 };
 
@@ -99,17 +102,57 @@ struct uhvt_hc_console {
 /*
  * Block until a device is readable or `timeout_ns` has passed (0: just
  * check).  Out: `ready` has bit N set when manifest entry N has input.
+ * With UHVT_POLL_STDIN in `flags`, input on the monitor's stdin (or its
+ * end) wakes the call too, and sets UHVT_POLL_READY_STDIN in `ready`.
+ * A signal the monitor forwards (UHVT_HC_SIGNALS) also ends the wait.
  */
+#define UHVT_POLL_STDIN 0x1U
+#define UHVT_POLL_READY_STDIN (1ULL << 63)
 struct uhvt_hc_poll {
     uint64_t timeout_ns;
     uint64_t ready; /* out */
     int32_t ret;    /* out */
-    uint32_t pad;
+    uint32_t flags; /* UHVT_POLL_*; 0 before ABI 4 */
 };
 
 /* End the guest; the monitor exits with `status` (see UHVT_EXIT_*). */
 struct uhvt_hc_exit {
     int32_t status;
+    uint32_t signal; /* ABI 4: 1..64: ended by the default action of signal
+                        `signal`: the monitor reports it and exits 128 + signal
+                        (`status` ignored); 0: a plain exit */
+};
+
+/*
+ * Host signals (ABI 4).  `handled` has bit N-1 set for each signal N the
+ * guest has a handler for; the monitor forwards SIGINT, SIGTERM and SIGHUP
+ * when their bit is set, instead of ending the guest at once: it ORs bit N-1
+ * into the 8-byte-aligned uint64_t at `mailbox` (written only while the
+ * vCPU is stopped) and ends any UHVT_HC_POLL wait.  The guest reads and
+ * clears the mailbox itself.  The monitor still ends the guest after its
+ * grace period (--grace), or at once on a second signal of the same kind.
+ * Each call replaces the previous registration; out: `ret` UHVT_EINVAL if
+ * the mailbox is not in guest memory or misaligned.
+ */
+struct uhvt_hc_signals {
+    uhvt_gpa_t mailbox;
+    uint64_t handled;
+    int32_t ret; /* out */
+    uint32_t pad;
+};
+
+/*
+ * Read up to `len` bytes of the monitor's stdin into `data`, never waiting:
+ * out: `got` bytes and UHVT_OK (got 0: end of file, or stdin closed), or
+ * UHVT_EAGAIN when nothing is there yet (poll with UHVT_POLL_STDIN), or
+ * UHVT_EIO.  At most UHVT_STDIN_MAX bytes a call.
+ */
+#define UHVT_STDIN_MAX (64U * 1024)
+struct uhvt_hc_stdin {
+    uhvt_gpa_t data;
+    uint32_t len;
+    uint32_t got; /* out */
+    int32_t ret;  /* out */
     uint32_t pad;
 };
 
@@ -317,6 +360,10 @@ enum uhvt_exit {
 
 /* uhvt_boot_info.flags */
 #define UHVT_BOOT_PVM 0x1ULL /* PVM: hardware CPL 3, see "Entry" above */
+/* ABI 4: which of the monitor's stdin, stdout and stderr are terminals. */
+#define UHVT_BOOT_STDIN_TTY 0x2ULL
+#define UHVT_BOOT_STDOUT_TTY 0x4ULL
+#define UHVT_BOOT_STDERR_TTY 0x8ULL
 
 /* Handed to the guest in rdi.  All addresses are guest-physical. */
 struct uhvt_boot_info {
@@ -325,7 +372,9 @@ struct uhvt_boot_info {
     uint64_t kernel_end; /* page-aligned end of the loaded image */
     uint64_t tsc_freq;   /* TSC ticks per second */
     uint64_t argc;
-    uhvt_gpa_t argv; /* argc + 1 entries of uhvt_gpa_t, the last 0 */
+    uhvt_gpa_t argv; /* argc + 1 entries of uhvt_gpa_t, the last 0, then
+                        (ABI 4) the environment's "KEY=VALUE" strings and
+                        a final 0, as on a Linux process's stack */
     uhvt_gpa_t phdr; /* copy of the ELF program headers */
     uint64_t phnum;
     uint64_t phent;
@@ -370,6 +419,9 @@ _Static_assert(offsetof(struct uhvt_hc_console, ret) == 12, "console.ret");
 _Static_assert(sizeof(struct uhvt_hc_poll) == 24, "poll");
 _Static_assert(offsetof(struct uhvt_hc_poll, ret) == 16, "poll.ret");
 _Static_assert(sizeof(struct uhvt_hc_exit) == 8, "exit");
+_Static_assert(sizeof(struct uhvt_hc_signals) == 24, "signals");
+_Static_assert(sizeof(struct uhvt_hc_stdin) == 24, "stdin");
+_Static_assert(offsetof(struct uhvt_hc_stdin, ret) == 16, "stdin.ret");
 _Static_assert(sizeof(struct uhvt_hc_abort) == 16, "abort");
 _Static_assert(sizeof(struct uhvt_hc_fault) == 168, "fault");
 _Static_assert(offsetof(struct uhvt_hc_fault, r15) == 160, "fault.r15");

@@ -43,7 +43,7 @@ static uint64_t boot_canary(uint64_t v)
 /*
  * Build what the kernel leaves on a new process's stack, since
  * __libc_start_main finds envp and the auxiliary vector after argv:
- *   argc, argv[0..argc-1], 0, envp: 0, auxv pairs, AT_NULL
+ *   argc, argv[0..argc-1], 0, envp[0..], 0, auxv pairs, AT_NULL
  * followed by the 16 bytes AT_RANDOM points at.  It lives in heap pages
  * that are never freed.
  */
@@ -52,7 +52,11 @@ static uint64_t *boot_process_image(void)
     uint64_t argc = boot_info.argc;
     const uhvt_gpa_t *argv = (const uhvt_gpa_t *)(uintptr_t)boot_info.argv;
     uint32_t id[4];
+    uint64_t envc = 0;
 
+    /* The monitor's environment follows argv's 0 (ABI 4). */
+    while (argv[argc + 1 + envc] != 0)
+        envc++;
     cpu_cpuid(1, 0, id);
     const uint64_t aux[][2] = {
         { AT_PHDR, boot_info.phdr },
@@ -71,7 +75,7 @@ static uint64_t *boot_process_image(void)
         { AT_NULL, 0 },
     };
     /* At most: the network stack's arguments are left out below. */
-    size_t words = 1 + argc + 1 + 1 + 2 * ARRAY_SIZE(aux);
+    size_t words = 1 + argc + 1 + envc + 1 + 2 * ARRAY_SIZE(aux);
     uint64_t *sp = mem_alloc(words * 8 + 16);
     if (sp == NULL)
         hypercall_abort("uhvt: no memory for the process image");
@@ -86,7 +90,9 @@ static uint64_t *boot_process_image(void)
             sp[i++] = argv[n];
     sp[0] = i - 1;
     sp[i++] = 0; /* end of argv */
-    sp[i++] = 0; /* empty environment */
+    for (uint64_t n = 0; n < envc; n++)
+        sp[i++] = argv[argc + 1 + n];
+    sp[i++] = 0; /* end of the environment */
     uint8_t *random = (uint8_t *)(sp + words);
     rng_fill(random, 16);
     for (size_t n = 0; n < ARRAY_SIZE(aux); n++) {

@@ -6,6 +6,7 @@
 #include "cpu.h"
 #include "hypercall.h"
 #include "runtime.h"
+#include "sigstate.h"
 #include "uhvt.h"
 
 #define NSEC_PER_SEC 1000000000ULL
@@ -93,28 +94,41 @@ uint64_t clock_cpu(void)
                                        NSEC_PER_SEC, clk.freq);
 }
 
+/* A real-time timer's signal (itimer.c) ends every wait in time. */
 void clock_poll(struct uhvt_hc_poll *p)
 {
     uint64_t t0 = cpu_rdtsc();
+    uint64_t timer = itimer_deadline();
+
+    if (timer != UINT64_MAX) {
+        uint64_t now = clock_monotonic();
+        uint64_t left = timer > now ? timer - now : 0;
+        if (left < p->timeout_ns)
+            p->timeout_ns = left;
+    }
+    p->flags |= console_poll_flags();
 
     hypercall(UHVT_HC_POLL, p);
     clk.idle += cpu_rdtsc() - t0;
+    console_polled(p->ready);
 }
 
 void clock_sleep_until(uint64_t deadline_ns)
 {
     for (;;) {
         uint64_t now = clock_monotonic();
-        if (now >= deadline_ns)
+        if (now >= deadline_ns || signal_interrupting())
             return;
         /* Returns early when a device has input; just wait again. */
         struct uhvt_hc_poll p = { .timeout_ns = deadline_ns - now };
         clock_poll(&p);
+        if (p.ready & UHVT_POLL_READY_STDIN)
+            return;
     }
 }
 
-/* The time on clock `id`, or -EINVAL. */
-static long clock_read(long id, uint64_t *ns)
+/* The time on clock `id` (runtime.h). */
+long clock_read(long id, uint64_t *ns)
 {
     switch (id) {
     case CLOCK_REALTIME:
@@ -222,11 +236,14 @@ long sys_time(const long a[6])
 }
 
 /*
- * Sleeps are never interrupted (no signals), so `rem` is never written.
+ * A signal to handle ends a sleep with EINTR and, for a relative one, the
+ * time left in `rem` (Linux's restart_syscall is not used: SA_RESTART does
+ * not resume a sleep, as for Linux's nanosleep with a handler).
  * An absolute sleep converts its deadline to the monotonic clock once; a
  * wall deadline therefore does not follow host clock changes.
  */
-static long clock_sleep(long id, int abstime, const struct timespec *req)
+static long clock_sleep(long id, int abstime, const struct timespec *req,
+                        struct timespec *rem)
 {
     uint64_t want, now;
     long r;
@@ -251,20 +268,28 @@ static long clock_sleep(long id, int abstime, const struct timespec *req)
         want = want > now ? want - now : 0;
     /* The network stack, if any, keeps running while the program sleeps. */
     uint64_t until = want > UINT64_MAX - mono ? UINT64_MAX : mono + want;
-    while (clock_monotonic() < until)
+    while ((mono = clock_monotonic()) < until) {
         tcpip_wait(until);
+        if (signal_interrupting()) {
+            mono = clock_monotonic();
+            if (rem != NULL && !abstime && mem_check(rem, sizeof *rem))
+                *rem = clock_timespec(until > mono ? until - mono : 0);
+            return signal_eintr();
+        }
+    }
     return 0;
 }
 
 long sys_nanosleep(const long a[6])
 {
-    return clock_sleep(CLOCK_MONOTONIC, 0, (const struct timespec *)a[0]);
+    return clock_sleep(CLOCK_MONOTONIC, 0, (const struct timespec *)a[0],
+                       (struct timespec *)a[1]);
 }
 
 long sys_clock_nanosleep(const long a[6])
 {
     return clock_sleep(a[0], (int)(a[1] & TIMER_ABSTIME),
-                       (const struct timespec *)a[2]);
+                       (const struct timespec *)a[2], (struct timespec *)a[3]);
 }
 
 long sys_sched_yield(const long a[6])

@@ -49,7 +49,7 @@ PUBLIC int uhvt_poll(uint64_t deadline_ns, uint64_t *ready)
 
     clock_poll(&p);
     if (ready != NULL)
-        *ready = p.ret == UHVT_OK ? p.ready : 0;
+        *ready = p.ret == UHVT_OK ? p.ready & ~UHVT_POLL_READY_STDIN : 0;
     return -p.ret;
 }
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "runtime.h"
+#include "sigstate.h"
 
 /*
  * An instance keeps an item per watched descriptor, indexed by number, and
@@ -243,8 +244,9 @@ long sys_epoll_wait(const long a[6])
                             poll_deadline_ms((int)a[3]));
 }
 
-/* No signal is ever delivered, so the mask changes nothing. */
 long sys_epoll_pwait(const long a[6])
 {
-    return sys_epoll_wait(a);
+    long r = signal_mask_during((const void *)a[4], (unsigned long)a[5]);
+
+    return r < 0 ? r : sys_epoll_wait(a);
 }

@@ -36,7 +36,9 @@ static long eventfd_readv(void *obj, const struct iovec *iov, int n, int flags)
     while (e->count == 0) {
         if (flags & O_NONBLOCK)
             return -EAGAIN;
-        fd_wait();
+        long r = fd_wait();
+        if (r < 0)
+            return r;
     }
     uint64_t v = e->semaphore ? 1 : e->count;
     e->count -= v;
@@ -59,7 +61,9 @@ static long eventfd_writev(void *obj, const struct iovec *iov, int n, int flags)
     while (EVENTFD_MAX_COUNT - e->count < v) {
         if (flags & O_NONBLOCK)
             return -EAGAIN;
-        fd_wait();
+        long r = fd_wait();
+        if (r < 0)
+            return r;
     }
     e->count += v;
     e->gen++;

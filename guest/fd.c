@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 
 #include "runtime.h"
+#include "sigstate.h"
 
 /*
  * As on Linux, a descriptor names an open file description, and dup and its
@@ -121,9 +122,10 @@ unsigned fd_poll(long fd, uint32_t *gen)
  * holds no reference to its description: once another thread can close
  * the descriptor meanwhile, it must take one, as Linux's fdget does.)
  */
-void fd_wait(void)
+long fd_wait(void)
 {
     tcpip_wait(UINT64_MAX);
+    return signal_interrupting() ? signal_eintr() : 0;
 }
 
 /*

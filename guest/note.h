@@ -7,6 +7,6 @@
  * boot.c checks them against uhvt_abi.h at compile time.
  */
 #define NOTE_ABI_TYPE 1    /* UHVT_NOTE_ABI */
-#define NOTE_ABI_VERSION 3 /* UHVT_ABI_VERSION */
+#define NOTE_ABI_VERSION 4 /* UHVT_ABI_VERSION */
 
 #endif

@@ -25,8 +25,8 @@
  * F_SETPIPE_SZ can replace the data; they are returned when both ends
  * are closed.
  *
- * Writing with no reader is EPIPE, but no SIGPIPE is raised: the runtime
- * delivers no signals yet.  A blocking call loops on fd_wait; with no
+ * Writing with no reader is EPIPE and raises SIGPIPE, as on Linux (even
+ * after part of the data went in).  A blocking call loops on fd_wait; with no
  * other thread, a read of an empty pipe whose write end is open in this
  * program waits forever, as the same program would on Linux.
  */
@@ -106,7 +106,8 @@ static long pipe_readv(void *obj, const struct iovec *iov, int n, int flags)
         long r = pipe_read_some(p, &c, want);
         if (r != -EAGAIN || (flags & O_NONBLOCK))
             return r;
-        fd_wait();
+        if ((r = fd_wait()) < 0)
+            return r;
     }
 }
 
@@ -120,8 +121,10 @@ static long pipe_writev(void *obj, const struct iovec *iov, int n, int flags)
 
     if (left == 0)
         return 0;
-    if (p->readers == 0)
+    if (p->readers == 0) {
+        signal_pipe();
         return -EPIPE;
+    }
     if (odd != 0 && p->head != p->tail) {
         struct pipe_slot *s = pipe_slot(p, p->head - 1);
         if (!s->packet && s->off + s->len + odd <= PIPE_PAGE) {
@@ -133,8 +136,10 @@ static long pipe_writev(void *obj, const struct iovec *iov, int n, int flags)
         }
     }
     while (left > 0) {
-        if (p->readers == 0)
+        if (p->readers == 0) {
+            signal_pipe();
             return done > 0 ? (long)done : -EPIPE;
+        }
         if (!pipe_full(p)) {
             size_t k = left < PIPE_PAGE ? left : PIPE_PAGE;
             fd_iov_in(&c, pipe_page(p, p->head), k);
@@ -148,7 +153,9 @@ static long pipe_writev(void *obj, const struct iovec *iov, int n, int flags)
         }
         if (flags & O_NONBLOCK)
             return done > 0 ? (long)done : -EAGAIN;
-        fd_wait();
+        long r = fd_wait();
+        if (r < 0)
+            return done > 0 ? (long)done : r;
     }
     return (long)done;
 }

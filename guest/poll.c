@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "runtime.h"
+#include "sigstate.h"
 
 #define NSEC_PER_MSEC 1000000ULL
 
@@ -40,6 +41,8 @@ long poll_until(long (*try)(void *ctx), void *ctx, long again, uint64_t deadline
             return r;
         last = clock_monotonic() >= deadline;
         tcpip_wait(last ? 0 : deadline);
+        if (signal_interrupting())
+            return signal_eintr();
     }
 }
 
@@ -95,12 +98,13 @@ long sys_poll(const long a[6])
                         poll_deadline_ms((int)a[2]));
 }
 
-/* No signal is ever delivered, so the mask changes nothing. */
 long sys_ppoll(const long a[6])
 {
     uint64_t deadline;
     long r = poll_deadline_ts((const struct timespec *)a[2], &deadline);
 
+    if (r == 0)
+        r = signal_mask_during((const void *)a[3], (unsigned long)a[4]);
     return r < 0 ? r : poll_checked((struct pollfd *)a[0],
                                     (unsigned long)a[1], deadline);
 }
@@ -199,7 +203,12 @@ long sys_pselect6(const long a[6])
 {
     uint64_t deadline;
     long r = poll_deadline_ts((const struct timespec *)a[4], &deadline);
+    /* The mask comes as {const sigset_t *, size_t}, which may be NULL. */
+    const unsigned long *m = (const unsigned long *)a[5];
 
+    if (r == 0 && m != NULL)
+        r = mem_check(m, 2 * sizeof *m) ? signal_mask_during((const void *)m[0], m[1])
+                                        : -EFAULT;
     return r < 0 ? r : select_fds((int)a[0], (fd_set *)a[1], (fd_set *)a[2],
                                   (fd_set *)a[3], deadline);
 }

@@ -59,6 +59,8 @@ void clock_sleep_until(uint64_t deadline_ns);
  * monotonic and CPU times read just before the snapshot call.
  */
 void clock_restore(uint64_t tsc_freq, uint64_t mono_then, uint64_t cpu_then);
+/* The time on clock `id` in ns, or -EINVAL. */
+long clock_read(long id, uint64_t *ns);
 struct timespec;
 /* A valid timespec in guest memory as ns (saturating), or -EFAULT/-EINVAL. */
 long clock_ns(const struct timespec *ts, uint64_t *ns);
@@ -129,8 +131,11 @@ struct iov_cursor {
 /* Copy up to `len` bytes out to the buffers, or in from them; the count. */
 size_t fd_iov_out(struct iov_cursor *c, const void *src, size_t len);
 size_t fd_iov_in(struct iov_cursor *c, void *dst, size_t len);
-/* Wait for something to happen: a blocking call's retry loop calls it. */
-void fd_wait(void);
+/*
+ * Wait for something to happen: a blocking call's retry loop calls it.
+ * -EINTR when a signal is to be handled (the call returns it), else 0.
+ */
+long fd_wait(void);
 long sys_read(const long a[6]);
 long sys_readv(const long a[6]);
 long sys_write(const long a[6]);
@@ -255,6 +260,12 @@ long sys_mknodat(const long a[6]);
 void console_init(void);
 /* Write to the console; bytes written or -EIO. */
 long console_write(const char *buf, size_t len);
+/*
+ * For every UHVT_HC_POLL (clock_poll): the flags to add (UHVT_POLL_STDIN
+ * while a reader of descriptor 0 waits), and what the poll found ready.
+ */
+uint32_t console_poll_flags(void);
+void console_polled(uint64_t ready);
 
 /* poll.c: poll, ppoll, select, pselect6. */
 long sys_poll(const long a[6]);
@@ -306,13 +317,54 @@ void tcpip_exit(void);
  */
 void tcpip_restore(const char *args, size_t len);
 
-/* syscall.c: called by syscall_entry.S. */
+/*
+ * signal.c, sigframe.c, itimer.c: signals (the shared state: sigstate.h).
+ * sigframe_return and sigframe_build: called by syscall_entry.S.
+ */
+struct syscall_frame;
+/* SIGPIPE to the caller, as Linux sends with EPIPE from a pipe or stream. */
+void signal_pipe(void);
+/* After a restore (snapshot.c): tell the new monitor of the host signals' mailbox. */
+void signal_restored(void);
+uintptr_t sigframe_return(struct syscall_frame *f);
+void sigframe_build(struct syscall_frame *f);
+long sys_rt_sigaction(const long a[6]);
+long sys_rt_sigprocmask(const long a[6]);
+long sys_rt_sigpending(const long a[6]);
+long sys_rt_sigsuspend(const long a[6]);
+long sys_rt_sigtimedwait(const long a[6]);
+long sys_rt_sigqueueinfo(const long a[6]);
+/* rt_sigreturn, which needs the whole frame. */
+long sigframe_sigreturn(struct syscall_frame *f);
+long sys_sigaltstack(const long a[6]);
+long sys_kill(const long a[6]);
+long sys_tkill(const long a[6]);
+long sys_tgkill(const long a[6]);
+long sys_pause(const long a[6]);
+long sys_alarm(const long a[6]);
+long sys_getitimer(const long a[6]);
+long sys_setitimer(const long a[6]);
+long sys_timer_create(const long a[6]);
+long sys_timer_settime(const long a[6]);
+long sys_timer_gettime(const long a[6]);
+long sys_timer_getoverrun(const long a[6]);
+long sys_timer_delete(const long a[6]);
+
+/*
+ * syscall.c: called by syscall_entry.S, with every register of the caller
+ * (signal.c reads and rewrites them; the offsets are syscall_entry.S's).
+ */
 struct syscall_frame {
+    unsigned long r15, r14, r13, r12, rbp, rbx;
+    long rax;            /* the result, once the call has returned */
     long nr;
     long a[6];           /* rdi, rsi, rdx, r10, r8, r9 */
-    unsigned long rip;   /* rcx */
-    unsigned long flags; /* r11 */
+    unsigned long rcx, r11;
+    unsigned long rip;   /* rcx at entry */
+    unsigned long flags; /* r11 at entry */
+    unsigned long rsp;   /* the caller's */
 };
+_Static_assert(sizeof(struct syscall_frame) == 152, "syscall_entry.S frame");
 long syscall_dispatch(struct syscall_frame *f);
 void syscall_entry(void);
 

@@ -32,5 +32,6 @@ PUBLIC int uhvt_snapshot(void)
     clock_restore(s.tsc_freq, mono, cpu);
     rng_reseed(s.random);
     tcpip_restore(snapshot_args, s.args_len);
+    signal_restored();
     return 1;
 }

@@ -23,8 +23,6 @@
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
 #define MSR_GS_BASE 0xc0000101u
-#define KERNEL_SIGSET_SIZE 8
-#define SIG_MAX 64
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -104,110 +102,6 @@ static long sys_uname(const long a[6])
         return -EFAULT;
     memcpy(u, &uts, sizeof uts);
     return 0;
-}
-
-/* No signal is ever delivered, so masks and handlers have no effect. */
-static long sys_rt_sigprocmask(const long a[6])
-{
-    uint64_t *old = (uint64_t *)a[2];
-
-    if (a[3] != KERNEL_SIGSET_SIZE)
-        return -EINVAL;
-    if (old != NULL) {
-        if (!mem_check(old, sizeof *old))
-            return -EFAULT;
-        *old = 0;
-    }
-    return 0;
-}
-
-static long sys_rt_sigaction(const long a[6])
-{
-    int sig = (int)a[0];
-    /* The kernel's struct: handler, flags, restorer, mask. */
-    uint64_t *old = (uint64_t *)a[2];
-
-    if (sig < 1 || sig > SIG_MAX || a[3] != KERNEL_SIGSET_SIZE)
-        return -EINVAL;
-    if (a[1] != 0 && (sig == SIGKILL || sig == SIGSTOP))
-        return -EINVAL;
-    if (old != NULL) {
-        if (!mem_check(old, 4 * sizeof *old))
-            return -EFAULT;
-        memset(old, 0, 4 * sizeof *old); /* SIG_DFL */
-    }
-    return 0;
-}
-
-static long sys_sigaltstack(const long a[6])
-{
-    stack_t *old = (stack_t *)a[1];
-
-    if (old != NULL) {
-        if (!mem_check(old, sizeof *old))
-            return -EFAULT;
-        *old = (stack_t){ .ss_flags = SS_DISABLE };
-    }
-    return 0;
-}
-
-/*
- * A signal to ourselves takes its default action, since no handler can run:
- * SIGABRT (musl's abort() raises it) and the other terminating signals end
- * the guest with a message; the ones ignored by default do nothing.
- */
-static long syscall_signal_self(long sig)
-{
-    static char msg[] = "killed by signal NN";
-    char *d = msg + sizeof msg - 3;
-
-    if (sig < 0 || sig > SIG_MAX)
-        return -EINVAL;
-    switch (sig) {
-    case 0:
-    case SIGCHLD:
-    case SIGCONT:
-    case SIGURG:
-    case SIGWINCH:
-    case SIGSTOP:
-    case SIGTSTP:
-    case SIGTTIN:
-    case SIGTTOU:
-        return 0;
-    case SIGABRT:
-        mount_exit();
-        hypercall_abort("abort()");
-    default:
-        if (sig >= 10)
-            *d++ = (char)('0' + sig / 10);
-        *d++ = (char)('0' + sig % 10);
-        *d = '\0';
-        mount_exit();
-        hypercall_abort(msg);
-    }
-}
-
-static long sys_kill(const long a[6])
-{
-    pid_t pid = (pid_t)a[0];
-
-    if (pid != 1 && pid != 0 && pid != -1)
-        return -ESRCH;
-    return syscall_signal_self(a[1]);
-}
-
-static long sys_tkill(const long a[6])
-{
-    if (a[0] != 1)
-        return -ESRCH;
-    return syscall_signal_self(a[1]);
-}
-
-static long sys_tgkill(const long a[6])
-{
-    if (a[0] != 1 || a[1] != 1)
-        return -ESRCH;
-    return syscall_signal_self(a[2]);
 }
 
 typedef long syscall_fn(const long a[6]);
@@ -348,6 +242,20 @@ static syscall_fn *const syscall_table[] = {
     [SYS_readlinkat] = sys_readlinkat,
     [SYS_mknod] = sys_mknod,
     [SYS_mknodat] = sys_mknodat,
+    /* signal.c, sigframe.c, itimer.c */
+    [SYS_rt_sigpending] = sys_rt_sigpending,
+    [SYS_rt_sigsuspend] = sys_rt_sigsuspend,
+    [SYS_rt_sigtimedwait] = sys_rt_sigtimedwait,
+    [SYS_rt_sigqueueinfo] = sys_rt_sigqueueinfo,
+    [SYS_pause] = sys_pause,
+    [SYS_alarm] = sys_alarm,
+    [SYS_getitimer] = sys_getitimer,
+    [SYS_setitimer] = sys_setitimer,
+    [SYS_timer_create] = sys_timer_create,
+    [SYS_timer_settime] = sys_timer_settime,
+    [SYS_timer_gettime] = sys_timer_gettime,
+    [SYS_timer_getoverrun] = sys_timer_getoverrun,
+    [SYS_timer_delete] = sys_timer_delete,
 };
 
 /*
@@ -358,6 +266,8 @@ NOSSP long syscall_dispatch(struct syscall_frame *f)
 {
     unsigned long nr = (unsigned long)f->nr;
 
+    if (nr == SYS_rt_sigreturn)
+        return sigframe_sigreturn(f);
     if (nr >= ARRAY_SIZE(syscall_table) || syscall_table[nr] == NULL)
         return tcpip_syscall(nr, f->a);
     return syscall_table[nr](f->a);

@@ -1,4 +1,4 @@
-/* boot.h: the boot info the guest finds in rdi: memory, clock, entropy, argv. */
+/* boot.h: the boot info the guest finds in rdi: memory, clock, entropy, argv and environment. */
 #ifndef BOOT_H
 #define BOOT_H
 
@@ -12,9 +12,9 @@
 #define BOOT_MAX (LAYOUT_BOOT_END - LAYOUT_BOOT)
 
 /*
- * The bytes boot_write needs for this image and argv: the boot info, the
- * program headers, an 8-byte pointer per argument plus one, and each string
- * with its NUL, packed.  Pure.
+ * The bytes boot_write needs for this image, argv and vm->env: the boot
+ * info, the program headers, an 8-byte pointer per argument and variable
+ * plus two, and each string with its NUL, packed.  Pure.
  */
 uint64_t boot_size(const struct vm *vm, int argc, char *const argv[]);
 

@@ -14,6 +14,8 @@
 #include "device.h"
 #include "output.h"
 #include "snapshot.h"
+#include "signals.h"
+#include "stdin.h"
 #include "uhvt_abi.h"
 
 int hypercall_walltime(struct vm *vm, void *arg)
@@ -55,7 +57,7 @@ int hypercall_poll(struct vm *vm, void *arg)
         .tv_nsec = (long)(p->timeout_ns % 1000000000ULL),
     };
     /* A pending signal wakes us too; the next KVM_RUN then returns EINTR. */
-    struct pollfd fds[UHVT_MANIFEST_MAX + 1];
+    struct pollfd fds[UHVT_MANIFEST_MAX + 2];
     uint32_t who[UHVT_MANIFEST_MAX];
     nfds_t n = 0;
     p->ready = 0;
@@ -72,12 +74,24 @@ int hypercall_poll(struct vm *vm, void *arg)
         who[n] = i;
         fds[n++] = (struct pollfd){.fd = d->poll_fd, .events = POLLIN};
     }
+    /* The guest waits for stdin too (UHVT_POLL_STDIN): at its end, at once. */
+    nfds_t in = n + 1, all = n + 1;
+    if (p->flags & UHVT_POLL_STDIN) {
+        if (vm->stdin_fd < 0) {
+            p->ready |= UHVT_POLL_READY_STDIN;
+            ts = (struct timespec){0, 0};
+        } else {
+            fds[all++] = (struct pollfd){.fd = vm->stdin_fd, .events = POLLIN};
+        }
+    }
     fds[n] = (struct pollfd){.fd = vm->sig_fd, .events = POLLIN};
-    if (ppoll(fds, n + 1, &ts, NULL) < 0) {
+    if (ppoll(fds, all, &ts, NULL) < 0) {
         if (errno != EINTR)
             p->ret = UHVT_EIO;
         return VM_CONTINUE;
     }
+    if (all > in && fds[in].revents != 0)
+        p->ready |= UHVT_POLL_READY_STDIN;
     for (nfds_t i = 0; i < n; i++) {
         const struct vm_dev *d = &vm->dev[who[i]];
         if ((fds[i].revents & POLLIN) &&
@@ -91,6 +105,16 @@ static int hc_exit(struct vm *vm, void *arg)
 {
     struct uhvt_hc_exit *a = arg;
     int32_t status = a->status;
+    if (a->signal != 0) {
+        if (a->signal > 64) {
+            vm_report(vm, "guest exit by signal %u: no such signal", a->signal);
+            return UHVT_EXIT_BAD_HYPERCALL;
+        }
+        const char *name = sigabbrev_np((int)a->signal);
+        vm_report(vm, "guest killed by signal %u (SIG%s), its default action",
+                  a->signal, name != NULL ? name : "?");
+        return 128 + (int)a->signal;
+    }
     if (status >= 0 && status <= UHVT_EXIT_GUEST_MAX)
         return status;
     vm_report(vm, "guest exit status %d is outside 0..%d", (int)status,
@@ -111,6 +135,13 @@ static void escape_text(const uint8_t *s, size_t len, char *out)
         else if (s[i] != '\n' || i + 1 < len)
             out += sprintf(out, "\\x%02x", s[i]);
     *out = '\0';
+}
+
+static int hc_signals(struct vm *vm, void *arg)
+{
+    struct uhvt_hc_signals *a = arg;
+    a->ret = signals_register(vm, a->mailbox, a->handled);
+    return VM_CONTINUE;
 }
 
 static int hc_abort(struct vm *vm, void *arg)
@@ -170,6 +201,8 @@ static const struct device_call core_calls[] = {
     {UHVT_HC_ABORT, sizeof(struct uhvt_hc_abort), hc_abort},
     {UHVT_HC_FAULT, sizeof(struct uhvt_hc_fault), hc_fault},
     {UHVT_HC_SNAPSHOT, sizeof(struct uhvt_hc_snapshot), snapshot_call},
+    {UHVT_HC_SIGNALS, sizeof(struct uhvt_hc_signals), hc_signals},
+    {UHVT_HC_STDIN, sizeof(struct uhvt_hc_stdin), stdin_hc_read},
     {0, 0, NULL},
 };
 

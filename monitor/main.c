@@ -7,6 +7,8 @@
 
 #include "boot.h"
 #include "boottrace.h"
+#include "env.h"
+#include "stdin.h"
 #include "cpu_x86_64.h"
 #include "debug.h"
 #include "devices.h"
@@ -53,6 +55,10 @@ static int image_open(struct vm *vm, const struct options *o, char why[WHY_MAX])
                              "--mem is %llu KiB", o->image,
                         (unsigned long long)(need >> 10),
                         (unsigned long long)(o->mem_size >> 10));
+    char **env;
+    if (env_build(o, &env, &vm->envc, why) < 0)
+        return -1;
+    vm->env = env;
     if (vm->img.solo5 ? solo5_boot_check(o->guest_argc, o->guest_argv, why) < 0
                       : boot_check(vm, o->guest_argc, o->guest_argv, why) < 0)
         return -1;
@@ -180,6 +186,8 @@ int main(int argc, char **argv)
     boottrace_mark("main");
     static struct vm vm = {.sig_fd = -1, .stats.fd = -1};
     vm.quiet = o.quiet;
+    vm.fwd.grace = o.grace;
+    stdin_setup(&vm);
     if (setup(&vm, &o, why) < 0) {
         fprintf(stderr, "uhvt: %s\n", why);
         return UHVT_EXIT_SETUP;

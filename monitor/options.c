@@ -20,6 +20,14 @@ static const char usage_head[] =
     "                       lazily)\n"
     "  -t, --timeout=SECS   end the guest after SECS seconds\n"
     "  -q, --quiet          do not report how the guest ended\n"
+    "      --env=KEY=VALUE  set the guest's environment variable KEY (repeat\n"
+    "                       for more); --env=KEY passes the host's KEY if set.\n"
+    "                       By default the guest has HOME=/ and\n"
+    "                       PATH=/bin:/usr/bin, and no TERM\n"
+    "      --grace=SECS     when the guest handles SIGINT, SIGTERM or SIGHUP,\n"
+    "                       forward them and end it SECS seconds after the\n"
+    "                       first (or at a second of the same kind); default\n"
+    "                       10, 0 ends it at once as when it has no handler\n"
     "      --boot-trace     print when each boot phase ended (for bench/boot)\n"
     "      --kvm-stats      at the end, print the vCPU's KVM counters (exits,\n"
     "                       emulated instructions: is the guest native?)\n"
@@ -53,7 +61,9 @@ static const char usage_tail[] =
     "  125    uhvt could not start the guest (bad options, image, KVM)\n"
     "  126    the host could not run the guest (a KVM internal error,\n"
     "         emulation or entry failure; io_uring refusing disk I/O)\n"
-    "  128+N  ended by signal N (SIGINT, SIGTERM, SIGHUP)\n"
+    "  128+N  ended by signal N: SIGINT, SIGTERM, SIGHUP sent to uhvt (after\n"
+    "         --grace when the guest handles it), or the default action of\n"
+    "         a signal the guest sent itself\n"
     "A Solo5 image's own status is all of 0-255, as under solo5-hvt (255: it\n"
     "aborted); the codes above still say what the monitor saw (docs/solo5.md).\n";
 
@@ -193,8 +203,15 @@ const char *options_dev_value(const struct options *o,
     return NULL;
 }
 
-/* The letter of --dumpcore, whose value is optional: --NAME or --NAME=VALUE. */
-#define OPTIONAL_VALUE 4
+/*
+ * The long-only options' letters: below ' ', so no argument spells them.
+ * --dumpcore's value is optional: --NAME or --NAME=VALUE.
+ */
+enum {
+    OPT_BOOT_TRACE = 1, OPT_KVM_STATS, OPT_GDB, OPT_DUMPCORE, OPT_PROFILE,
+    OPT_SNAPSHOT, OPT_SNAPSHOT_CONTINUE, OPT_RESTORE, OPT_GRACE, OPT_ENV,
+};
+#define OPTIONAL_VALUE OPT_DUMPCORE
 
 static const struct {
     const char *name;
@@ -203,12 +220,46 @@ static const struct {
 } std_opts[] = {
     {"mem", 'm', true},  {"timeout", 't', true}, {"quiet", 'q', false},
     {"help", 'h', false}, {"version", 'V', false},
-    /* Letters below ' ' mark the long-only options: no argument spells them. */
-    {"boot-trace", 1, false}, {"kvm-stats", 2, false},
-    {"gdb", 3, true}, {"dumpcore", OPTIONAL_VALUE, false}, {"profile", 5, true},
-    {"snapshot", 6, true}, {"snapshot-continue", 7, false},
-    {"restore", 8, true},
+    {"boot-trace", OPT_BOOT_TRACE, false}, {"kvm-stats", OPT_KVM_STATS, false},
+    {"gdb", OPT_GDB, true}, {"dumpcore", OPT_DUMPCORE, false},
+    {"profile", OPT_PROFILE, true},
+    {"snapshot", OPT_SNAPSHOT, true},
+    {"snapshot-continue", OPT_SNAPSHOT_CONTINUE, false},
+    {"restore", OPT_RESTORE, true},
+    {"grace", OPT_GRACE, true}, {"env", OPT_ENV, true},
 };
+
+/*
+ * --env=KEY=VALUE, or --env=KEY for the host's value (main looks it up).
+ * KEY: letters, digits and '_', not starting with a digit, as POSIX names
+ * portable variables; anything else is refused here, with the sizes.
+ */
+static enum options_result env_add(struct options *o, const char *value,
+                                   char why[OPTIONS_WHY_MAX])
+{
+    size_t key = strcspn(value, "=");
+    bool ok = key > 0 && !(value[0] >= '0' && value[0] <= '9');
+    for (size_t i = 0; ok && i < key; i++)
+        ok = value[i] == '_' || (value[i] >= 'A' && value[i] <= 'Z') ||
+             (value[i] >= 'a' && value[i] <= 'z') ||
+             (value[i] >= '0' && value[i] <= '9');
+    if (!ok) {
+        snprintf(why, OPTIONS_WHY_MAX, "--env=%.40s%s: need KEY=VALUE or KEY, "
+                 "KEY of letters, digits and _", value, strlen(value) > 40 ? "..." : "");
+        return OPTIONS_ERROR;
+    }
+    if (strlen(value) > OPTIONS_ENV_LEN) {
+        snprintf(why, OPTIONS_WHY_MAX, "--env=%.*s...: longer than %u bytes",
+                 (int)(key < 40 ? key : 40), value, OPTIONS_ENV_LEN);
+        return OPTIONS_ERROR;
+    }
+    if (o->nenv == OPTIONS_ENV_MAX) {
+        snprintf(why, OPTIONS_WHY_MAX, "more than %u --env options", OPTIONS_ENV_MAX);
+        return OPTIONS_ERROR;
+    }
+    o->env[o->nenv++] = value;
+    return OPTIONS_RUN;
+}
 
 /* Apply one standard option; returns OPTIONS_RUN to go on. */
 static enum options_result apply(char letter, const char *value,
@@ -241,14 +292,27 @@ static enum options_result apply(char letter, const char *value,
         return OPTIONS_RUN;
     }
     case 'q': o->quiet = true; return OPTIONS_RUN;
-    case 1: o->boot_trace = true; return OPTIONS_RUN;
-    case 2: o->kvm_stats = true; return OPTIONS_RUN;
-    case 3: o->gdb = value; return OPTIONS_RUN;
-    case OPTIONAL_VALUE: o->dumpcore = value ? value : "."; return OPTIONS_RUN;
-    case 5: o->profile = value; return OPTIONS_RUN;
-    case 6: o->snapshot = value; return OPTIONS_RUN;
-    case 7: o->snapshot_continue = true; return OPTIONS_RUN;
-    case 8: o->restore = value; return OPTIONS_RUN;
+    case OPT_GRACE: {
+        char *end;
+        unsigned long g = strtoul(value, &end, 10);
+        if (*value < '0' || *value > '9' || *end != '\0' || g > 3600) {
+            snprintf(why, OPTIONS_WHY_MAX,
+                     "--grace=%s: need whole seconds, 0 to 3600", value);
+            return OPTIONS_ERROR;
+        }
+        o->grace = (unsigned)g;
+        return OPTIONS_RUN;
+    }
+    case OPT_ENV:
+        return env_add(o, value, why);
+    case OPT_BOOT_TRACE: o->boot_trace = true; return OPTIONS_RUN;
+    case OPT_KVM_STATS: o->kvm_stats = true; return OPTIONS_RUN;
+    case OPT_GDB: o->gdb = value; return OPTIONS_RUN;
+    case OPT_DUMPCORE: o->dumpcore = value ? value : "."; return OPTIONS_RUN;
+    case OPT_PROFILE: o->profile = value; return OPTIONS_RUN;
+    case OPT_SNAPSHOT: o->snapshot = value; return OPTIONS_RUN;
+    case OPT_SNAPSHOT_CONTINUE: o->snapshot_continue = true; return OPTIONS_RUN;
+    case OPT_RESTORE: o->restore = value; return OPTIONS_RUN;
     case 'h': return OPTIONS_HELP;
     default: return OPTIONS_VERSION;
     }
@@ -259,6 +323,7 @@ enum options_result options_parse(int argc, char **argv, struct options *o,
 {
     memset(o, 0, sizeof(*o));
     o->mem_size = MEM_DEFAULT;
+    o->grace = OPTIONS_GRACE_DEFAULT;
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];

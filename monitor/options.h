@@ -11,6 +11,9 @@
 
 #define OPTIONS_WHY_MAX 160
 #define OPTIONS_DEV_MAX 64
+#define OPTIONS_ENV_MAX 256U       /* --env options */
+#define OPTIONS_ENV_LEN 8192U      /* bytes of one, KEY=VALUE */
+#define OPTIONS_GRACE_DEFAULT 10U  /* seconds */
 
 /*
  * A device option, one of those a device module declares (device.h):
@@ -37,6 +40,9 @@ struct options {
     const char *snapshot;  /* --snapshot=FILE (snapshot.h) */
     bool snapshot_continue; /* --snapshot-continue */
     const char *restore;   /* --restore=FILE (restore.h) */
+    unsigned grace;        /* --grace, seconds */
+    size_t nenv;           /* --env values, in order: KEY=VALUE or KEY */
+    const char *env[OPTIONS_ENV_MAX];
     const char *image;     /* argv[optind] */
     int guest_argc;        /* the image path and what follows it */
     char **guest_argv;

@@ -78,6 +78,9 @@ int sandbox_enter(const struct vm *vm, char why[WHY_MAX])
     for (int s = OUTPUT_CONSOLE; s <= OUTPUT_REPORT; s++)
         if (output_fd(s) > STDERR_FILENO)
             allow(&r, SCMP_SYS(write), 1, FD(output_fd(s)), ANY);
+    /* stdin_hc_read: the guest's stdin, once poll says it is readable. */
+    if (vm->stdin_fd >= 0)
+        allow(&r, SCMP_SYS(read), 1, FD(vm->stdin_fd), ANY);
     /* signals_take: which ending signal arrived. */
     allow(&r, SCMP_SYS(read), 1, FD(vm->sig_fd), ANY);
     /*
@@ -88,6 +91,12 @@ int sandbox_enter(const struct vm *vm, char why[WHY_MAX])
     /* hc_walltime, boottrace_mark: clocks (normally the vDSO; its fallback). */
     allow(&r, SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_REALTIME), ANY);
     allow(&r, SCMP_SYS(clock_gettime), 1, SCMP_A0(SCMP_CMP_EQ, CLOCK_MONOTONIC), ANY);
+    /*
+     * signals_arrived: start the grace period when a host signal is
+     * forwarded to the guest; only uhvt's own grace timer.
+     */
+    if (vm->fwd.timer >= 0)
+        allow(&r, SCMP_SYS(timer_settime), 1, FD(vm->fwd.timer), ANY);
     /* main: the end. */
     allow(&r, SCMP_SYS(exit_group), 0, ANY, ANY);
     /*

@@ -88,17 +88,6 @@ static int host_exit(const struct vm *vm, const char *what, unsigned long long n
     return UHVT_EXIT_HOST;
 }
 
-static int signal_exit(const struct vm *vm, int sig)
-{
-    if (sig == SIGALRM) {
-        vm_report(vm, "guest ran past its --timeout");
-        return UHVT_EXIT_TIMEOUT;
-    }
-    /* sigabbrev_np returns a constant: strsignal may load locale data. */
-    vm_report(vm, "guest ended by signal %d (SIG%s)", sig, sigabbrev_np(sig));
-    return 128 + sig;
-}
-
 int vcpu_exit(struct vm *vm, struct kvm_run *run)
 {
     switch (run->exit_reason) {
@@ -148,9 +137,9 @@ int vcpu_run(struct vm *vm)
                 return rc;
         } else if (errno == EINTR) {
             int sig = signals_take(vm);
-            if (sig)
-                return signal_exit(vm, sig);
-            int rc = debug_interrupted(vm);
+            int rc = sig ? signals_arrived(vm, sig) : VM_CONTINUE;
+            if (rc == VM_CONTINUE)
+                rc = debug_interrupted(vm);
             if (rc != VM_CONTINUE)
                 return rc;
         } else if (errno != EAGAIN) {

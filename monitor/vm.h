@@ -51,6 +51,21 @@ struct vm {
     struct kvmstats stats; /* --kvm-stats; stats.fd -1 when off */
     int sig_fd;  /* signalfd of the ending signals (signals.h); -1 if none */
     struct snapshot *snap; /* --snapshot (snapshot.h); NULL when off */
+    /* Host signals forwarded to the guest (signals.h, UHVT_HC_SIGNALS). */
+    struct {
+        uint64_t mailbox;   /* gpa of the guest's uint64_t; 0: none */
+        uint64_t handled;   /* bit N-1: the guest handles signal N */
+        uint64_t forwarded; /* bit N-1: signal N forwarded, grace running */
+        unsigned grace;     /* seconds; 0: never forward */
+        int timer;          /* kernel POSIX timer id, -1 if none */
+        int first;          /* the first forwarded signal */
+    } fwd;
+    /* The guest's environment ("KEY=VALUE"), after argv in the boot info. */
+    int envc;
+    char *const *env;
+    /* The host's stdin, read for the guest (UHVT_HC_STDIN); -1 once at EOF. */
+    int stdin_fd;
+    bool stdin_tty;
     struct vm_dev dev[UHVT_MANIFEST_MAX];
     size_t nfds;
     struct {

@@ -71,10 +71,12 @@ $(B)/tests/guest/tcpip_%.hvt: UHVT_CC_FLAGS := --net=net0 --tcpip
 # Process test guests (proc_*.c) are also built for Linux, against the
 # host's C library: tests/kvm/suite-process.sh compares the two outputs.
 $(B)/tests/guest/proc_%.hvt: UHVT_CC_FLAGS := -Wall -Wextra -Werror
-# File test guests (file_*.c) too: tests/kvm/suite-files.sh.
+# File test guests (file_*.c) and the signal probes (sig_*.c) too:
+# tests/kvm/suite-files.sh, tests/kvm/suite-signals.sh.
 $(B)/tests/guest/file_%.hvt: UHVT_CC_FLAGS := -Wall -Wextra -Werror
+$(B)/tests/guest/sig_%.hvt: UHVT_CC_FLAGS := -Wall -Wextra -Werror
 NATIVE_TESTS := $(patsubst tests/guest/%.c,$(B)/tests/native/%,\
-	$(wildcard tests/guest/proc_*.c tests/guest/file_*.c))
+	$(wildcard tests/guest/proc_*.c tests/guest/file_*.c tests/guest/sig_*.c))
 $(B)/tests/native/%: tests/guest/%.c tests/guest/probe.h
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -DNATIVE -O2 -Wall -Wextra -Werror -o $@ $<

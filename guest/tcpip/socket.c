@@ -373,6 +373,15 @@ void sock_close(void *obj)
     netif_uhvt_flush(); /* the FIN or reset */
 }
 
+void sock_close_all(void)
+{
+    for (long fd = 0; fd < FD_MAX; fd++)
+        if (fd_kind(fd) == &sock_ops) {
+            const long a[6] = { fd };
+            (void)sys_close(a);
+        }
+}
+
 static long sys_socket(const long a[6])
 {
     int flags = (int)(a[1] & (SOCK_NONBLOCK | SOCK_CLOEXEC));

@@ -147,9 +147,12 @@ static long sockio_send(struct sock *s, struct io *io, int nonblock)
     /* As on Linux, a TCP socket ignores a destination address. */
     if (s->state == SS_NEW || s->state == SS_LISTEN)
         return -ENOTCONN;
-    /* Writing to a closed connection is EPIPE; SIGPIPE is never raised,
-       as if the application ignored it (most servers do). */
-    return sockio_tcp_send(s, io, nonblock);
+    /* Writing to a closed connection is EPIPE, with SIGPIPE unless
+       MSG_NOSIGNAL, as on Linux. */
+    long r = sockio_tcp_send(s, io, nonblock);
+    if (r == -EPIPE && !(io->flags & MSG_NOSIGNAL))
+        signal_pipe();
+    return r;
 }
 
 /* ---- receiving ---- */

@@ -266,10 +266,13 @@ int tcpip_resolved(const ip4_addr_t *dst)
 }
 
 /*
- * At exit, as Linux does for a process's closed sockets, give the data
- * still queued a chance to reach its peers (and the FINs theirs) before the
- * guest, and with it the stack, is gone: until every connection has
- * nothing unsent or unacknowledged, for at most STACK_LINGER.
+ * At exit, as Linux does when a process ends: every socket still open is
+ * closed (a FIN after the data queued, or a reset when received data was
+ * never read, and the listeners' unaccepted connections reset: see
+ * sock_close), then the data still queued gets a chance to reach its peers
+ * (and the FINs theirs) before the guest, and with it the stack, is gone:
+ * until every connection has nothing unsent or unacknowledged, for at most
+ * STACK_LINGER.
  */
 void tcpip_exit(void)
 {
@@ -277,6 +280,7 @@ void tcpip_exit(void)
 
     if (!cfg.up)
         return;
+    sock_close_all();
     netif_uhvt_flush();
     while (clock_monotonic() < deadline) {
         int busy = 0;

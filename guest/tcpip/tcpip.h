@@ -23,4 +23,7 @@ int netif_uhvt_input(struct netif *nif);
 /* Send the frames lwIP has queued. */
 void netif_uhvt_flush(void);
 
+/* socket.c: close every socket descriptor, as a process's exit does. */
+void sock_close_all(void);
+
 #endif

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,15 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+
+/* SIGPIPEs received: writes to a shut connection raise one, as on Linux. */
+static volatile sig_atomic_t sigpipes;
+
+static void on_sigpipe(int sig)
+{
+    (void)sig;
+    sigpipes++;
+}
 
 /*
  * usage: tcpip_api HOST HTTP_PORT UDP_ECHO_PORT CLOSED_PORT
@@ -292,8 +302,10 @@ static void check_http(int http)
 
     /* select, and shutdown(SHUT_WR) ends the keep-alive connection. */
     CHECK("shutdown SHUT_WR", shutdown(s, SHUT_WR) == 0);
-    CHECK("write after SHUT_WR is EPIPE",
-          write(s, "x", 1) < 0 && errno == EPIPE);
+    CHECK("send MSG_NOSIGNAL after SHUT_WR is EPIPE, no SIGPIPE",
+          send(s, "x", 1, MSG_NOSIGNAL) < 0 && errno == EPIPE && sigpipes == 0);
+    CHECK("write after SHUT_WR is EPIPE, with SIGPIPE",
+          write(s, "x", 1) < 0 && errno == EPIPE && sigpipes == 1);
     fd_set rd;
     FD_ZERO(&rd);
     FD_SET(s, &rd);
@@ -389,6 +401,9 @@ static void check_udp(int echo)
 
 int main(int argc, char **argv)
 {
+    struct sigaction pipe_sa = { .sa_handler = on_sigpipe };
+    sigaction(SIGPIPE, &pipe_sa, NULL);
+
     if (argc != 5) {
         fprintf(stderr, "usage: tcpip_api HOST HTTP_PORT UDP_PORT CLOSED_PORT "
                         "(argc %d: the stack's arguments must be gone)\n",

@@ -28,6 +28,10 @@ guest_says one-cpu '^# CPUs 1$' '^# setaffinity CPU 1 only: -1 EINVAL$'
 guest_says no-new-processes '^# fork -1 ENOSYS$' '^# vfork -1 ENOSYS$' \
     '^# clone -1 ENOSYS$' '^# execve -1 ENOSYS$' '^# execveat -1 ENOSYS$' \
     '^# posix_spawn ENOSYS$'
+# Signals: handlers, masks, waits, siglongjmp, vector registers; timers and
+# blocking calls cut short (EINTR, SA_RESTART).
+process_same sig_basic
+process_same sig_timers
 # Pipes take guest memory: when it runs out, pipe fails with ENFILE.
 check pipes-out-of-memory 0 '^[0-9]+ pipes, then ENFILE$' \
     "$U" --mem=8M "$G/proc_many.hvt" pipes

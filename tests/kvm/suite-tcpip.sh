@@ -203,6 +203,26 @@ tcpip_subject() {
     check_stop "tcpip-$1-udp-sigterm" "$3"
 }
 
+# tcpip_exitopen NAME MODE BYTES PATTERN: tests/guest/tcpip_exitopen.hvt on
+# uhvtt2 answers tcpprobe's request (reading all of it, or 4 bytes) with
+# BYTES of body and exits with the connection open; tcpprobe's line must
+# match PATTERN, and the guest must have exited 0.
+tcpip_exitopen() {
+    if ! bg_start "$tmp/srv.log" '^listening$' 10 "$U" --net:net0=uhvtt2 \
+        "$G/tcpip_exitopen.hvt" --ipv4=10.78.2.2/24 18098 "$2" "$3"; then
+        bg_stop "$bg_pid"
+        cp "$tmp/srv.log" "$tmp/out"
+        fail "$1" "the guest never listened (exit $bg_status)"
+        return
+    fi
+    check "$1" 0 "$4" "$TP" raw 10.78.2.2 18098 'GET / HTTP/1.1\r\n\r\n'
+    bg_stop "$bg_pid" -
+    if [ "$bg_status" -ne 0 ] || ! grep -q 'exiting with the connection open' "$tmp/srv.log"; then
+        cp "$tmp/srv.log" "$tmp/out"
+        fail "$1-guest-exit" "exit $bg_status"
+    fi
+}
+
 # tcpip_client: the socket calls as a client (tests/guest/tcpip_api.c)
 # against Linux peers on the host side of a tap: the native httpd and
 # udp-echo, and a port nobody listens on; then the stack's arguments.
@@ -234,6 +254,11 @@ tcpip_client() {
         echo "received $(wc -c <"$tmp/blast") bytes of 3000000" >"$tmp/out"
         fail tcpip-client-exit-all-bytes "data lost at exit"
     fi
+    # A server that exits with its connection open: the client sees the
+    # whole answer, then the end (FIN); or a reset when the server left
+    # some of the request unread, as Linux does at a process's exit.
+    tcpip_exitopen tcpip-exit-open-fin all 2000000 '^raw: HTTP/1.1 200 OK, then closed by the server \(sent 18 of 18 bytes, got 2000044\)'
+    tcpip_exitopen tcpip-exit-unread-rst part 10 '^raw: .*then reset by the server'
     check tcpip-client-no-ipv4 1 '^tcpip_down: socket: Network is down$' "$U" \
         --net:net0=uhvtt2 "$G/tcpip_down.hvt"
     check tcpip-client-bad-ipv4 121 'ipv4=ADDR/PREFIX: bad address' "$U" --net:net0=uhvtt2 \

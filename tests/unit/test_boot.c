@@ -46,9 +46,30 @@ Test(boot, ten_thousand_short_arguments_fit)
 Test(boot, size_counts_pointers_strings_and_headers)
 {
     char **v = args(2);
-    uint64_t want = sizeof(struct uhvt_boot_info) + 3 * sizeof(Elf64_Phdr) + 3 * 8 +
+    /* argv's two pointers and 0, the environment's 0 (none here). */
+    uint64_t want = sizeof(struct uhvt_boot_info) + 3 * sizeof(Elf64_Phdr) + 4 * 8 +
                     sizeof("app.hvt") + 2;
     cr_assert_eq(boot_size(&vm, 2, v), want);
+    free(v);
+}
+
+Test(boot, environment_follows_argv)
+{
+    char **v = args(2);
+    static char *env[] = {"HOME=/", "A=1"};
+    vm.envc = 2;
+    vm.env = env;
+    char why[WHY_MAX];
+    cr_assert_eq(boot_write(&vm, 2, v, 1000000, why), 0, "%s", why);
+    const struct uhvt_boot_info *bi = mem_ptr(&vm.mem, LAYOUT_BOOT, sizeof(*bi));
+    const uhvt_gpa_t *gargv = mem_ptr(&vm.mem, bi->argv, 6 * 8);
+    cr_assert_eq(bi->argc, 2);
+    cr_assert_eq(gargv[2], 0);
+    cr_assert_str_eq(mem_ptr(&vm.mem, gargv[3], 7), "HOME=/");
+    cr_assert_str_eq(mem_ptr(&vm.mem, gargv[4], 4), "A=1");
+    cr_assert_eq(gargv[5], 0);
+    vm.envc = 0;
+    vm.env = NULL;
     free(v);
 }
 
@@ -61,7 +82,7 @@ Test(boot, too_many_refused)
     /* 7 + 1 bytes of "app.hvt", 20000 times 2 of "x". */
     char want[WHY_MAX];
     snprintf(want, sizeof(want), "guest arguments too long: 20001 strings (argv[0] "
-             "too) of 40008 bytes with their NULs, and an 8-byte pointer each, "
+             "too) and 0 of environment, of 40008 bytes with their NULs, and an 8-byte pointer each, "
              "need %llu bytes of boot memory, more than its 122880",
              (unsigned long long)boot_size(&vm, 20001, v));
     cr_assert_str_eq(why, want);

@@ -171,7 +171,7 @@ Test(elf, abi_newer)
     refused(want);
 }
 
-/* An older runtime reports faults without their registers (ABI 3): rebuild. */
+/* An older runtime (ABI 3) takes no environment and has no stdin: rebuild. */
 Test(elf, abi_older)
 {
     s.abi_version = UHVT_ABI_VERSION - 1;

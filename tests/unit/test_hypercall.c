@@ -155,3 +155,52 @@ Test(hypercall, console_raw_abort_escaped)
     cr_assert_gt(read(err[0], got, sizeof(got) - 1), 0);
     cr_assert_str_eq(got, "uhvt: guest aborted: \\x1b]0;title\\x07\\x1b[31mred\n");
 }
+
+Test(hypercall, exit_by_signal_is_128_plus)
+{
+    struct uhvt_hc_exit e = {.status = 0, .signal = 15};
+    memcpy(arg(), &e, sizeof(e));
+    cr_assert_eq(call(UHVT_HC_EXIT, ARG), 143);
+    e.signal = 65;
+    memcpy(arg(), &e, sizeof(e));
+    cr_assert_eq(call(UHVT_HC_EXIT, ARG), UHVT_EXIT_BAD_HYPERCALL);
+}
+
+Test(hypercall, signals_mailbox_checked)
+{
+    const uint64_t boxes[] = {0, 8, 0x8004, MEM_MIN - 4, MEM_MIN, UINT64_MAX - 7};
+    for (size_t i = 0; i < sizeof(boxes) / sizeof(boxes[0]); i++) {
+        struct uhvt_hc_signals s = {.mailbox = boxes[i], .handled = 1ULL << 14};
+        memcpy(arg(), &s, sizeof(s));
+        cr_assert_eq(call(UHVT_HC_SIGNALS, ARG), VM_CONTINUE);
+        memcpy(&s, arg(), sizeof(s));
+        cr_assert_eq(s.ret, UHVT_EINVAL, "mailbox 0x%llx accepted",
+                     (unsigned long long)boxes[i]);
+    }
+    struct uhvt_hc_signals s = {.mailbox = 0x9000, .handled = 1ULL << 14};
+    memcpy(arg(), &s, sizeof(s));
+    cr_assert_eq(call(UHVT_HC_SIGNALS, ARG), VM_CONTINUE);
+    memcpy(&s, arg(), sizeof(s));
+    cr_assert_eq(s.ret, UHVT_OK);
+    cr_assert_eq(vm.fwd.mailbox, 0x9000);
+}
+
+Test(hypercall, stdin_read_checked)
+{
+    struct uhvt_hc_stdin r = {.data = 0x9000, .len = UHVT_STDIN_MAX + 1};
+    memcpy(arg(), &r, sizeof(r));
+    cr_assert_eq(call(UHVT_HC_STDIN, ARG), VM_CONTINUE);
+    memcpy(&r, arg(), sizeof(r));
+    cr_assert_eq(r.ret, UHVT_EINVAL);
+    r = (struct uhvt_hc_stdin){.data = MEM_MIN - 8, .len = 16};
+    memcpy(arg(), &r, sizeof(r));
+    cr_assert_eq(call(UHVT_HC_STDIN, ARG), UHVT_EXIT_BAD_HYPERCALL);
+    /* A stdin at its end (closed): end of file, at once. */
+    vm.stdin_fd = -1;
+    r = (struct uhvt_hc_stdin){.data = 0x9000, .len = 16};
+    memcpy(arg(), &r, sizeof(r));
+    cr_assert_eq(call(UHVT_HC_STDIN, ARG), VM_CONTINUE);
+    memcpy(&r, arg(), sizeof(r));
+    cr_assert_eq(r.ret, UHVT_OK);
+    cr_assert_eq(r.got, 0);
+}
