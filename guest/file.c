@@ -214,8 +214,16 @@ long file_open_node(struct vfs_node n, mode_t mode, int flags,
 
     if (f == NULL)
         return -ENOMEM;
-    if (w != NULL && w->len > 0 && !w->dots &&
-        (f->name = slab_alloc(w->len + 1)) != NULL) {
+    struct ofile *via = w != NULL && w->via >= 0 ? file_get(w->via, NULL) : NULL;
+    if (via != NULL && via->name != NULL) {
+        /* Reopened through /proc/self/fd/N: where N was opened. */
+        if ((f->name = slab_alloc(via->len + 1)) != NULL) {
+            f->dir = via->dir;
+            memcpy(f->name, via->name, via->len);
+            f->len = via->len;
+        }
+    } else if (via == NULL && w != NULL && w->len > 0 && !w->dots &&
+               (f->name = slab_alloc(w->len + 1)) != NULL) {
         f->dir = w->dir;
         memcpy(f->name, w->name, w->len);
         f->len = w->len;

@@ -86,6 +86,8 @@ struct vfs_walk {
     mode_t mode; /* the node's type and permissions, when it exists */
     int fd;      /* >= 0: the last component was /proc/self/fd/N for a
                     descriptor that is no file (node is then unset) */
+    int via;     /* >= 0: it was /proc/self/fd/N for file descriptor N,
+                    whose node it names */
     char name[NAME_MAX + 1];
     size_t len;
 };
@@ -168,8 +170,9 @@ long file_describe(int fd, char *buf, size_t size);
 extern const struct vfs_type tmpfs_type, devfs_type, procfs_type;
 /*
  * Whether node `link` is one of /proc's magic links (cwd, fd/N): then 1,
- * with the node it stands for in *target, or target->m = -1 and *fd the
- * descriptor when that is no file (a pipe, the console).
+ * with the node it stands for in *target (and *fd the descriptor for fd/N,
+ * else -1), or target->m = -1 when that descriptor is no file (a pipe,
+ * the console).
  */
 int procfs_magic(struct vfs_node link, struct vfs_node *target, int *fd);
 

@@ -361,10 +361,9 @@ int procfs_magic(struct vfs_node link, struct vfs_node *target, int *fd)
     int n = proc_fd_of(link.ino);
     if (n < 0)
         return 0;
-    if (file_node(n, target, 0) < 0) {
+    *fd = n;
+    if (file_node(n, target, 0) < 0)
         target->m = -1;
-        *fd = n;
-    }
     return 1;
 }
 

@@ -184,7 +184,7 @@ long vfs_walk(long dirfd, const char *path, int flags, struct vfs_walk *w)
     if (r < 0)
         return r;
     memset(w, 0, sizeof *w);
-    w->fd = -1;
+    w->fd = w->via = -1;
     if (r == 0 && !(flags & WALK_EMPTY))
         return -ENOENT;
     if ((r = vfs_start(dirfd, r == 0, &cur)) < 0)
@@ -246,6 +246,7 @@ long vfs_walk(long dirfd, const char *path, int flags, struct vfs_walk *w)
                     return 0;
                 }
                 next = to;
+                w->via = last ? fd : -1;
                 if ((r = vfs_getattr(next, &st)) < 0)
                     return r;
             }

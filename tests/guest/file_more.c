@@ -325,6 +325,11 @@ int main(void)
     show_link(link);
     CALL(fd2 = open(link, O_RDONLY));
     CALL(read(fd2, buf, 5));
+    {
+        char link2[64];
+        snprintf(link2, sizeof link2, "/proc/self/fd/%d", fd2);
+        show_link(link2);
+    }
     CALL(close(fd2));
     CALL(rename("f", "g"));
     CALL(fd2 = open(link, O_RDONLY));
