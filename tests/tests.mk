@@ -133,3 +133,10 @@ tests: $(B)/tests/guest/urunc_argv.hvt
 $(B)/tests/guest/mount_%.hvt: UHVT_CC_FLAGS := --mount=/data:disk
 # mount_toy brings its own filesystem behind guest/vfs.h.
 $(B)/tests/guest/mount_toy.hvt: UHVT_CC_FLAGS := --mount=/data:disk -Iguest
+
+# Filesystem test guests (extfs_*.c): one disk, "disk", and the ext
+# filesystem's archive, whose operations they call directly.
+$(B)/tests/guest/extfs_%.hvt: tests/guest/extfs_%.c $(B)/uhvt-cc $(GUEST_RT)
+	@mkdir -p $(@D)
+	$(B)/uhvt-cc -Wall -Wextra -Werror --block=disk -o $@ $< \
+		$(B)/guest/libuhvt-extfs.a
