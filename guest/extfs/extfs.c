@@ -163,7 +163,7 @@ static long extfs_setattr(void *fs, uint64_t ino, const struct vfs_attr *a)
         return rc;
     if (a->mask & VFS_ATTR_SIZE) {
         if (!LINUX_S_ISREG(in.i_mode))
-            return LINUX_S_ISDIR(in.i_mode) ? -EISDIR : -EINVAL;
+            return -EINVAL;
         if ((rc = extfs_truncate(x, (ext2_ino_t)ino, &in, a->size)) < 0)
             return rc;
         extfs_touch(&in, EXTFS_T_M);
