@@ -81,4 +81,11 @@ long extfs_truncate(struct extfs *x, ext2_ino_t ino,
 long extfs_fallocate(void *fs, uint64_t ino, int mode, uint64_t off,
                      uint64_t len);
 
+/* extfs_map.c: whole-block runs of extent-mapped files, straight to the disk. */
+#define EXTFS_MAP_NA (-4095L) /* not this path's: use the file object */
+long extfs_map_read(struct extfs *x, ext2_ino_t ino, struct ext2_inode_large *in,
+                    void *buf, size_t len, uint64_t off);
+long extfs_map_write(struct extfs *x, ext2_ino_t ino, const void *buf,
+                     blk64_t first, blk64_t n);
+
 #endif

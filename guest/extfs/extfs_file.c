@@ -54,6 +54,9 @@ long extfs_read(void *fs, uint64_t ino, void *buf, size_t len, uint64_t off)
         len = (size_t)(size - off);
     if (len > 0x7ffff000)
         len = 0x7ffff000; /* Linux's limit for one transfer */
+    if (len >= 2 * (size_t)x->fs->blocksize &&
+        (rc = extfs_map_read(x, (ext2_ino_t)ino, &in, buf, len, off)) != EXTFS_MAP_NA)
+        return rc;
     errcode_t err = ext2fs_file_open2(x->fs, (ext2_ino_t)ino, (struct ext2_inode *)&in,
                                       0, &f);
     if (err != 0)
@@ -80,12 +83,42 @@ static long file_modified(struct extfs *x, ext2_ino_t ino)
     return extfs_iput(x, ino, &in);
 }
 
+/* Through libext2fs's file object, a block at a time. */
+static long file_write_object(struct extfs *x, ext2_ino_t ino, const char *buf,
+                              size_t len, uint64_t off)
+{
+    struct ext2_inode_large in;
+    ext2_file_t f;
+    long rc = extfs_iget(x, ino, &in);
+
+    if (rc < 0)
+        return rc;
+    errcode_t err = ext2fs_file_open2(x->fs, ino, (struct ext2_inode *)&in,
+                                      EXT2_FILE_WRITE, &f);
+    if (err != 0)
+        return extfs_errno(err);
+    unsigned done = 0;
+    err = ext2fs_file_llseek(f, off, EXT2_SEEK_SET, NULL);
+    if (err == 0)
+        err = ext2fs_file_write(f, buf, (unsigned)len, &done);
+    errcode_t cerr = ext2fs_file_close(f); /* writes the last block and the inode */
+    if (cerr != 0)
+        return extfs_errno(cerr);
+    if (done == 0)
+        return extfs_errno(err != 0 ? err : EXT2_ET_SHORT_WRITE);
+    return done;
+}
+
+/*
+ * The whole blocks in the middle of a large write go by extfs_map_write;
+ * the partial blocks at either end, and files it does not handle, by the
+ * file object.  The size grows only as far as what was written.
+ */
 long extfs_write(void *fs, uint64_t ino, const void *buf, size_t len,
                  uint64_t off)
 {
     struct extfs *x = fs;
     struct ext2_inode_large in;
-    ext2_file_t f;
     long rc = file_get(x, ino, &in);
 
     if (rc < 0)
@@ -101,19 +134,41 @@ long extfs_write(void *fs, uint64_t ino, const void *buf, size_t len,
         len = (size_t)(max - off);
     if (len > 0x7ffff000)
         len = 0x7ffff000;
-    errcode_t err = ext2fs_file_open2(x->fs, (ext2_ino_t)ino, (struct ext2_inode *)&in,
-                                      EXT2_FILE_WRITE, &f);
-    if (err != 0)
-        return extfs_errno(err);
-    unsigned done = 0;
-    err = ext2fs_file_llseek(f, off, EXT2_SEEK_SET, NULL);
-    if (err == 0)
-        err = ext2fs_file_write(f, buf, (unsigned)len, &done);
-    errcode_t cerr = ext2fs_file_close(f); /* writes the last block and the inode */
-    if (cerr != 0)
-        return extfs_errno(cerr);
-    if (done == 0)
-        return extfs_errno(err != 0 ? err : EXT2_ET_SHORT_WRITE);
+    uint64_t bs = x->fs->blocksize;
+    uint64_t head = (bs - off % bs) % bs;
+    uint64_t whole = len > head ? (len - head) / bs : 0;
+    size_t done = 0;
+
+    if (whole >= 2) {
+        if (head > 0 && (rc = file_write_object(x, (ext2_ino_t)ino, buf, head, off)) < (long)head)
+            return rc;
+        rc = extfs_map_write(x, (ext2_ino_t)ino, (const char *)buf + head,
+                             (off + head) / bs, whole);
+        if (rc == 0) {
+            done = head + whole * bs;
+            struct ext2_inode_large now;
+            if ((rc = extfs_iget(x, ino, &now)) < 0)
+                return rc;
+            if (EXT2_I_SIZE(&now) < off + done) {
+                errcode_t err = ext2fs_inode_size_set(x->fs, (struct ext2_inode *)&now,
+                                                      off + done);
+                if (err != 0 || (rc = extfs_iput(x, (ext2_ino_t)ino, &now)) < 0)
+                    return err != 0 ? extfs_errno(err) : rc;
+            }
+        } else if (rc != EXTFS_MAP_NA) {
+            return head > 0 ? (long)head : rc;
+        } else {
+            done = head;
+        }
+    }
+    if (done < len) {
+        rc = file_write_object(x, (ext2_ino_t)ino, (const char *)buf + done,
+                               len - done, off + done);
+        if (rc < 0 && done == 0)
+            return rc;
+        if (rc > 0)
+            done += (size_t)rc;
+    }
     rc = file_modified(x, (ext2_ino_t)ino);
     return rc < 0 ? rc : (long)done;
 }

@@ -311,7 +311,8 @@ static void write_and_check(const char *mkfs_opts, uint32_t sector)
         size_t n = chunk % 300000 + 1;
         if (n > sizeof(data) - off)
             n = sizeof(data) - off;
-        cr_assert_eq(OPS->write(fs, f, data + off, n, off), (long)n);
+        long w = OPS->write(fs, f, data + off, n, off);
+        cr_assert_eq(w, (long)n, "write %zu at %zu: %ld", n, off, w);
         off += n;
     }
     cr_assert_eq(OPS->read(fs, f, back, sizeof(back), 0), (long)sizeof(back));
@@ -509,4 +510,46 @@ Test(extfs, refuses_a_journal_needing_recovery_and_an_unclean_image, .fini = cle
     cr_assert_eq(OPS->unmount(fs), 0);
     sh("dd if=/dev/zero of=%s bs=1024 seek=1 count=1 conv=notrunc 2>/dev/null", img);
     cr_assert_eq(__uhvt_extfs_type.mount(0, 1, &fs, &root), -EINVAL, "no superblock");
+}
+
+/* Two files grown in turns: many extents each (a tree deeper than the inode), read in large pieces. */
+Test(extfs, fragmented_files_read_and_write_in_large_pieces, .fini = cleanup, .timeout = 120)
+{
+    static unsigned char a[4 << 20], back[4 << 20];
+    make_image("-b 1024", "32M");
+    disk_sector = 512;
+    open_disk(0);
+    uint64_t root, f[2];
+    void *fs = mount(0, &root);
+
+    for (size_t i = 0; i < sizeof(a); i++)
+        a[i] = pattern(i * 3);
+    cr_assert_eq(OPS->create(fs, root, "a", 1, S_IFREG | 0644, NULL, 0, 0, &f[0]), 0);
+    cr_assert_eq(OPS->create(fs, root, "b", 1, S_IFREG | 0644, NULL, 0, 0, &f[1]), 0);
+    /* 1 KiB blocks, 3 KiB pieces in turns: every piece its own extent. */
+    for (size_t off = 0; off < sizeof(a) / 4; off += 3072)
+        for (int k = 0; k < 2; k++) {
+            size_t n = sizeof(a) / 4 - off < 3072 ? sizeof(a) / 4 - off : 3072;
+            cr_assert_eq(OPS->write(fs, f[k], a + off, n, off), (long)n);
+        }
+    /* Then large writes past a hole, and over the fragmented part. */
+    cr_assert_eq(OPS->write(fs, f[0], a + (3 << 20) + 100, (1 << 20) - 100, (3 << 20) + 100),
+                 (1 << 20) - 100);
+    cr_assert_eq(OPS->write(fs, f[1], a + 5000, (2 << 20) - 5000, 5000), (2 << 20) - 5000);
+    cr_assert_eq(OPS->read(fs, f[0], back, sizeof(back), 0), (long)sizeof(back));
+    cr_assert_arr_eq(back, a, sizeof(a) / 4);
+    for (size_t i = sizeof(a) / 4; i < (3 << 20) + 100; i++)
+        cr_assert_eq(back[i], 0, "hole at %zu", i);
+    cr_assert_arr_eq(back + (3 << 20) + 100, a + (3 << 20) + 100, (1 << 20) - 100);
+    cr_assert_eq(OPS->read(fs, f[1], back, sizeof(back), 0), 2 << 20);
+    cr_assert_arr_eq(back, a, 2 << 20);
+    /* Odd offsets and lengths across extent boundaries. */
+    for (uint64_t off = 1; off < (2 << 20); off += 300007) {
+        cr_assert_eq(OPS->read(fs, f[1], back, 200003, off), 200003);
+        cr_assert_arr_eq(back, a + off, 200003);
+    }
+    cr_assert_eq(OPS->unmount(fs), 0);
+    cr_assert_eq(run("e2fsck -fn %s >%s/fsck.log 2>&1", img, dir), 0, "e2fsck found problems");
+    sh("debugfs -R 'cat /b' %s 2>/dev/null | cmp -s -n %d - %s/tree/../fsck.log || true", img, 1, dir);
+    sh("debugfs -R 'stat /a' %s 2>/dev/null | grep -q 'EXTENTS:'", img);
 }
