@@ -318,6 +318,13 @@ static long extfs_unmount(void *fs)
     long rc = 0;
 
     if (!x->read_only) {
+        /* Files still open at exit are closed now: the unlinked ones go. */
+        while (x->nopen > 0) {
+            struct ext2_inode_large in;
+            ext2_ino_t ino = x->open[--x->nopen].ino;
+            if (extfs_iget(x, ino, &in) == 0 && in.i_links_count == 0)
+                (void)extfs_free_inode(x, ino, &in);
+        }
         rc = extfs_sync(x);
         if (rc == 0) {
             x->fs->super->s_state |= EXT2_VALID_FS;
@@ -374,6 +381,12 @@ static long extfs_mount(int handle, int read_only, void **out, uint64_t *root)
                             "extfs: the journal needs recovery: run e2fsck on the image first");
     if (ext2fs_has_feature_mmp(sb) && !read_only)
         return extfs_refuse(fs, -EINVAL, "extfs: multi-mount protection is not supported");
+    /* What libext2fs would not keep up to date as we write. */
+    if (!read_only && (ext2fs_has_feature_quota(sb) || ext2fs_has_feature_encrypt(sb) ||
+                       ext2fs_has_feature_casefold(sb) || ext2fs_has_feature_verity(sb) ||
+                       ext2fs_has_feature_orphan_file(sb)))
+        return extfs_refuse(fs, -EOPNOTSUPP,
+                            "extfs: quota, encrypt, casefold, verity or orphan_file images mount read-only only");
     if (!read_only && (!(sb->s_state & EXT2_VALID_FS) || (sb->s_state & EXT2_ERROR_FS)))
         return extfs_refuse(fs, -EUCLEAN,
                             "extfs: the image was not cleanly unmounted or has errors: run e2fsck -fy on it");

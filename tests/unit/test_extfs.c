@@ -442,6 +442,11 @@ Test(extfs, an_unlinked_open_file_lives_until_released, .fini = cleanup)
     cr_assert_eq(OPS->statfs(fs, &after), 0);
     cr_assert_eq(after.f_bfree, before.f_bfree);
     cr_assert_eq(after.f_ffree, before.f_ffree);
+    /* One still open at the unmount (exit without close) goes then. */
+    cr_assert_eq(OPS->create(fs, root, "tmp2", 4, S_IFREG | 0600, NULL, 0, 0, &f), 0);
+    cr_assert_eq(OPS->open(fs, f), 0);
+    cr_assert_eq(OPS->write(fs, f, big, sizeof(big), 0), (long)sizeof(big));
+    cr_assert_eq(OPS->unlink(fs, root, "tmp2", 4, 0), 0);
     cr_assert_eq(OPS->unmount(fs), 0);
     cr_assert_eq(run("e2fsck -fn %s >/dev/null 2>&1", img), 0, "e2fsck found problems");
 }
