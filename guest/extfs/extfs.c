@@ -186,84 +186,6 @@ static long extfs_setattr(void *fs, uint64_t ino, const struct vfs_attr *a)
     return extfs_iput(x, (ext2_ino_t)ino, &in);
 }
 
-int extfs_is_open(const struct extfs *x, ext2_ino_t ino)
-{
-    for (size_t i = 0; i < x->nopen; i++)
-        if (x->open[i].ino == ino)
-            return 1;
-    return 0;
-}
-
-static long extfs_open(void *fs, uint64_t ino)
-{
-    struct extfs *x = fs;
-    struct ext2_inode_large in;
-    long rc = extfs_iget(x, ino, &in);
-
-    if (rc < 0)
-        return rc;
-    for (size_t i = 0; i < x->nopen; i++)
-        if (x->open[i].ino == ino) {
-            x->open[i].count++;
-            return 0;
-        }
-    if (x->nopen == x->capopen) {
-        size_t cap = x->capopen ? 2 * x->capopen : 16;
-        if (ext2fs_resize_array(sizeof(*x->open), x->capopen, cap, &x->open) != 0)
-            return -ENOMEM;
-        x->capopen = cap;
-    }
-    x->open[x->nopen++] = (struct extfs_open){ (ext2_ino_t)ino, 1 };
-    return 0;
-}
-
-/* The last close of an unlinked inode frees it (on a read-only mount, nothing to free). */
-static void extfs_release(void *fs, uint64_t ino)
-{
-    struct extfs *x = fs;
-
-    for (size_t i = 0; i < x->nopen; i++) {
-        if (x->open[i].ino != ino)
-            continue;
-        if (--x->open[i].count > 0)
-            return;
-        x->open[i] = x->open[--x->nopen];
-        struct ext2_inode_large in;
-        if (!x->read_only && extfs_iget(x, ino, &in) == 0 && in.i_links_count == 0)
-            (void)extfs_free_inode(x, (ext2_ino_t)ino, &in);
-        return;
-    }
-}
-
-long extfs_free_inode(struct extfs *x, ext2_ino_t ino, struct ext2_inode_large *in)
-{
-    ext2_filsys fs = x->fs;
-    struct timespec now;
-    errcode_t err;
-
-    extfs_env_now(&now);
-    if ((err = ext2fs_free_ext_attr(fs, ino, in)) != 0)
-        return extfs_errno(err);
-    if (ext2fs_inode_has_valid_blocks2(fs, (struct ext2_inode *)in) &&
-        (err = ext2fs_punch(fs, ino, (struct ext2_inode *)in, NULL, 0, ~0ULL)) != 0)
-        return extfs_errno(err);
-    in->i_dtime = (uint32_t)now.tv_sec;
-    long rc = extfs_iput(x, ino, in);
-    if (rc == 0)
-        ext2fs_inode_alloc_stats2(fs, ino, -1, LINUX_S_ISDIR(in->i_mode));
-    return rc;
-}
-
-long extfs_drop_link(struct extfs *x, ext2_ino_t ino, struct ext2_inode_large *in)
-{
-    if (in->i_links_count > 0)
-        in->i_links_count--;
-    extfs_touch(in, EXTFS_T_C);
-    if (in->i_links_count > 0 || extfs_is_open(x, ino))
-        return extfs_iput(x, ino, in);
-    return extfs_free_inode(x, ino, in);
-}
-
 /* Everything libext2fs holds in memory to the disk, then the disk's cache. */
 static long extfs_sync(struct extfs *x)
 {
@@ -318,13 +240,7 @@ static long extfs_unmount(void *fs)
     long rc = 0;
 
     if (!x->read_only) {
-        /* Files still open at exit are closed now: the unlinked ones go. */
-        while (x->nopen > 0) {
-            struct ext2_inode_large in;
-            ext2_ino_t ino = x->open[--x->nopen].ino;
-            if (extfs_iget(x, ino, &in) == 0 && in.i_links_count == 0)
-                (void)extfs_free_inode(x, ino, &in);
-        }
+        extfs_close_all(x);
         rc = extfs_sync(x);
         if (rc == 0) {
             x->fs->super->s_state |= EXT2_VALID_FS;
@@ -387,7 +303,8 @@ static long extfs_mount(int handle, int read_only, void **out, uint64_t *root)
                        ext2fs_has_feature_orphan_file(sb)))
         return extfs_refuse(fs, -EOPNOTSUPP,
                             "extfs: quota, encrypt, casefold, verity or orphan_file images mount read-only only");
-    if (!read_only && (!(sb->s_state & EXT2_VALID_FS) || (sb->s_state & EXT2_ERROR_FS)))
+    if (!read_only && (!(sb->s_state & EXT2_VALID_FS) || (sb->s_state & EXT2_ERROR_FS) ||
+                       sb->s_last_orphan != 0))
         return extfs_refuse(fs, -EUCLEAN,
                             "extfs: the image was not cleanly unmounted or has errors: run e2fsck -fy on it");
 

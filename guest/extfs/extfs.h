@@ -17,6 +17,7 @@ struct extfs {
     struct extfs_open {
         ext2_ino_t ino;
         unsigned count;
+        int orphan; /* no links left: on the orphan list until released */
     } *open;
     size_t nopen, capopen;
 };
@@ -43,17 +44,19 @@ enum { EXTFS_T_A = 1, EXTFS_T_M = 2, EXTFS_T_C = 4, EXTFS_T_CR = 8 };
 void extfs_touch(struct ext2_inode_large *in, unsigned which);
 void extfs_time_set(struct ext2_inode_large *in, unsigned which,
                     const struct timespec *ts);
-/* Whether `ino` is open now. */
-int extfs_is_open(const struct extfs *x, ext2_ino_t ino);
+
+/* extfs_inode.c: inode lifetimes: open counts, the orphan list, freeing. */
+long extfs_open(void *fs, uint64_t ino);
+void extfs_release(void *fs, uint64_t ino);
 /*
- * One link fewer for `ino` (in `in`, written back); at 0 links and not
- * open, its blocks and the inode are freed.
+ * One link fewer for `ino` (in `in`, written back); at 0 links its blocks
+ * and the inode are freed, or, while it is open, it goes on the orphan
+ * list until its last release.
  */
 long extfs_drop_link(struct extfs *x, ext2_ino_t ino,
                      struct ext2_inode_large *in);
-/* Free an inode with no links left and its blocks. */
-long extfs_free_inode(struct extfs *x, ext2_ino_t ino,
-                      struct ext2_inode_large *in);
+/* At unmount: every file still open is released. */
+void extfs_close_all(struct extfs *x);
 
 /* extfs_dir.c: the operations that change names. */
 long extfs_lookup(void *fs, uint64_t dir, const char *name, size_t len,
