@@ -34,6 +34,16 @@ static long dir_get(struct extfs *x, uint64_t dir, struct ext2_inode_large *in)
     return rc;
 }
 
+/* A directory new names may go in: not one removed while still open (-ENOENT, as Linux). */
+static long dir_get_live(struct extfs *x, uint64_t dir, struct ext2_inode_large *in)
+{
+    long rc = dir_get(x, dir, in);
+
+    if (rc == 0 && in->i_links_count == 0)
+        rc = -ENOENT;
+    return rc;
+}
+
 static long dir_find(struct extfs *x, uint64_t dir, const char *name,
                      size_t len, ext2_ino_t *ino)
 {
@@ -52,7 +62,7 @@ long extfs_lookup(void *fs, uint64_t dir, const char *name, size_t len,
     struct extfs *x = fs;
     struct ext2_inode_large in;
     ext2_ino_t found;
-    long rc = dir_get(x, dir, &in);
+    long rc = dir_get_live(x, dir, &in);
 
     if (rc == 0 && (rc = dir_find(x, dir, name, len, &found)) == 0)
         *ino = found;
@@ -131,7 +141,7 @@ long extfs_create(void *fs, uint64_t dir, const char *name, size_t len,
     errcode_t err = 0;
     long rc;
 
-    if ((rc = dir_get(x, dir, &parent)) < 0)
+    if ((rc = dir_get_live(x, dir, &parent)) < 0)
         return rc;
     if (x->read_only)
         return -EROFS;
@@ -197,7 +207,7 @@ long extfs_link(void *fs, uint64_t dir, const char *name, size_t len,
     ext2_ino_t there;
     long rc;
 
-    if ((rc = dir_get(x, dir, &parent)) < 0 || (rc = extfs_iget(x, ino, &in)) < 0)
+    if ((rc = dir_get_live(x, dir, &parent)) < 0 || (rc = extfs_iget(x, ino, &in)) < 0)
         return rc;
     if (x->read_only)
         return -EROFS;
@@ -259,7 +269,7 @@ long extfs_unlink(void *fs, uint64_t parent, const char *name, size_t len,
     struct name n;
     long rc;
 
-    if ((rc = dir_get(x, parent, &pin)) < 0 ||
+    if ((rc = dir_get_live(x, parent, &pin)) < 0 ||
         (rc = dir_find(x, parent, name, len, &ino)) < 0 ||
         (rc = extfs_iget(x, ino, &in)) < 0)
         return rc;
@@ -341,7 +351,7 @@ long extfs_rename(void *fs, uint64_t olddir, const char *oldname,
 
     if (flags & ~(unsigned)RENAME_NOREPLACE)
         return -EINVAL;
-    if ((rc = dir_get(x, olddir, &d)) < 0 || (rc = dir_get(x, newdir, &d)) < 0 ||
+    if ((rc = dir_get_live(x, olddir, &d)) < 0 || (rc = dir_get_live(x, newdir, &d)) < 0 ||
         (rc = dir_find(x, olddir, oldname, oldlen, &sino)) < 0 ||
         (rc = extfs_iget(x, sino, &src)) < 0)
         return rc;
@@ -499,6 +509,8 @@ long extfs_readdir(void *fs, uint64_t dir, uint64_t *pos, vfs_filldir fill,
 
     if (rc < 0)
         return rc;
+    if (in.i_links_count == 0)
+        return 0; /* removed while open: Linux lists nothing, not even "." */
     if (in.i_flags & EXT4_INLINE_DATA_FL)
         return -EIO; /* not made by mkfs.ext4's defaults; not supported here */
     struct listing l = { x->fs, *pos, 0, fill, ctx, pos,
