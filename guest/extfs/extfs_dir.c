@@ -62,7 +62,9 @@ long extfs_lookup(void *fs, uint64_t dir, const char *name, size_t len,
     struct extfs *x = fs;
     struct ext2_inode_large in;
     ext2_ino_t found;
-    long rc = dir_get_live(x, dir, &in);
+    int dots = (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.');
+    /* A removed directory keeps "." and "..", as on Linux; nothing else. */
+    long rc = dots ? dir_get(x, dir, &in) : dir_get_live(x, dir, &in);
 
     if (rc == 0 && (rc = dir_find(x, dir, name, len, &found)) == 0)
         *ino = found;
