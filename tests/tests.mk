@@ -140,3 +140,16 @@ $(B)/tests/guest/extfs_%.hvt: tests/guest/extfs_%.c $(B)/uhvt-cc $(GUEST_RT)
 	@mkdir -p $(@D)
 	$(B)/uhvt-cc -Wall -Wextra -Werror --block=disk -o $@ $< \
 		$(B)/guest/libuhvt-extfs.a
+
+# The file-call probes (file_basic.c, file_more.c, file_libc.c, once the
+# file calls are there) again, with their directory on an ext4 disk at
+# /data instead of /tmp: suite-extfs compares the answers with those of
+# the in-memory run, which suite-files compares with Linux's.
+ONEXT_TESTS := $(patsubst tests/guest/%.c,$(B)/tests/guest/onext_%.hvt,\
+	$(wildcard tests/guest/file_basic.c tests/guest/file_more.c tests/guest/file_libc.c))
+$(B)/tests/guest/onext_%.hvt: tests/guest/%.c $(B)/uhvt-cc $(GUEST_RT)
+	@mkdir -p $(@D)
+	sed 's|"/tmp/$*\.|"/data/$*.|' $< >$(@:.hvt=.c)
+	$(B)/uhvt-cc -Itests/guest --mount=/data:disk -o $@ $(@:.hvt=.c)
+
+tests: $(ONEXT_TESTS)

@@ -123,6 +123,18 @@ if grep -q -- '--mount=PATH:NAME' "$B/uhvt-cc"; then
     check_left extfs-posix-read-only-unchanged '^read-only ok$' "the image changed" \
         cmp -s "$img" "$tmp/orig.img"
     extfs_durable extfs-posix-durable-sigkill 10 0 "$U" --block:disk="$img" "$M" sync
+    # The file-call probes on ext4 answer as on tmpfs (and so as Linux).
+    for t in file_basic file_more file_libc; do
+        [ -f "$G/onext_$t.hvt" ] || continue
+        "$U" "$G/$t.hvt" 2>&1 | grep -v '^# in ' >"$tmp/$t.tmpfs"
+        mkfs.ext4 -q -F "$img" 64M >/dev/null
+        check "extfs-posix-$t" 0 '' "$U" --block:disk="$img" "$G/onext_$t.hvt"
+        grep -v '^# in ' "$tmp/out" >"$tmp/$t.ext"
+        check_left "extfs-posix-$t-as-tmpfs" . "answers differ from tmpfs's" \
+            cmp -s "$tmp/$t.tmpfs" "$tmp/$t.ext"
+        check_left "extfs-posix-$t-fsck-clean" . "e2fsck -fn found problems" \
+            sh -c "e2fsck -fn '$img' >/dev/null 2>&1"
+    done
 else
     echo "extfs: this runtime has no file calls yet (uhvt-cc --mount): the POSIX checks wait"
 fi
