@@ -5,9 +5,8 @@ BENCH_BINS := $(B)/bench/boot $(B)/bench/kvm_floor $(B)/bench/noop.hvt \
 	$(B)/bench/net.hvt $(B)/bench/udp $(B)/examples/ping.hvt $(B)/tests/guest/net_batch.hvt \
 	$(B)/bench/tcp $(B)/bench/tcp_sink.hvt $(B)/examples/httpd.hvt \
 	$(B)/tests/guest/sse.hvt $(B)/tests/guest/native.hvt \
-	$(B)/tests/guest/snap_idle.hvt $(B)/tests/guest/snap_exit.hvt
-
-	$(B)/tests/guest/sse.hvt $(B)/tests/guest/native.hvt $(B)/bench/extfs.hvt
+	$(B)/tests/guest/snap_idle.hvt $(B)/tests/guest/snap_exit.hvt \
+	$(B)/bench/extfs.hvt
 
 $(B)/bench/boot: bench/boot.c bench/common.h
 	@mkdir -p $(@D)
