@@ -31,7 +31,8 @@ include bench/bench.mk
 DEPS := gcc make pkg-config libelf-dev liburing-dev libseccomp-dev \
 	libcriterion-dev musl-dev linux-libc-dev qemu-system-x86 \
 	linux-image-amd64 busybox-static cpio kmod iproute2 iputils-ping gnuplot-nox \
-	dpkg-dev debian-archive-keyring curl apache2-utils cppcheck shellcheck gdb
+	dpkg-dev debian-archive-keyring curl apache2-utils cppcheck shellcheck gdb \
+	e2fsprogs
 
 deps:
 	@scripts/deps $(DEPS)
@@ -64,7 +65,7 @@ install: all
 	install -D -m 755 $(B)/uhvt-cc $(DESTDIR)$(PREFIX)/bin/uhvt-cc
 	install -d $(DESTDIR)$(PREFIX)/lib/uhvt/include
 	install -m 644 $(B)/guest/libuhvt.a $(B)/guest/libuhvt-tcpip.a \
-		$(B)/guest/start.o $(B)/guest/uhvt.ld \
+		$(B)/guest/libuhvt-extfs.a $(B)/guest/start.o $(B)/guest/uhvt.ld \
 		$(DESTDIR)$(PREFIX)/lib/uhvt/
 	install -m 644 $(B)/guest/include/*.h $(DESTDIR)$(PREFIX)/lib/uhvt/include/
 	@if [ -n "$(SOLO5_HVT)" ]; then \

@@ -5,7 +5,8 @@ BENCH_BINS := $(B)/bench/boot $(B)/bench/kvm_floor $(B)/bench/noop.hvt \
 	$(B)/bench/net.hvt $(B)/bench/udp $(B)/examples/ping.hvt $(B)/tests/guest/net_batch.hvt \
 	$(B)/bench/tcp $(B)/bench/tcp_sink.hvt $(B)/examples/httpd.hvt \
 	$(B)/tests/guest/sse.hvt $(B)/tests/guest/native.hvt \
-	$(B)/tests/guest/snap_idle.hvt $(B)/tests/guest/snap_exit.hvt
+	$(B)/tests/guest/snap_idle.hvt $(B)/tests/guest/snap_exit.hvt \
+	$(B)/bench/extfs.hvt
 
 $(B)/bench/boot: bench/boot.c bench/common.h
 	@mkdir -p $(@D)
@@ -30,6 +31,10 @@ $(B)/bench/blk.hvt: BENCH_CC_FLAGS := --block=disk
 $(B)/bench/net.hvt: BENCH_CC_FLAGS := --net=net0 -Itests/guest
 $(B)/bench/net.hvt: tests/guest/wire.h
 $(B)/bench/tcp_sink.hvt: BENCH_CC_FLAGS := --net=net0 --tcpip
+# The ext filesystem's archive, after the source that calls it.
+$(B)/bench/extfs.hvt: bench/extfs.c $(B)/uhvt-cc $(GUEST_RT)
+	@mkdir -p $(@D)
+	$(B)/uhvt-cc -O2 --block=disk -o $@ $< $(B)/guest/libuhvt-extfs.a
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)

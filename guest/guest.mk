@@ -60,6 +60,9 @@ $(B)/guest/obj/tcpip/%.o: guest/tcpip/%.c $(LWIP_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(GUEST_CFLAGS) $(TCPIP_INC) -c $< -o $@
 
+# The ext filesystem for disk mounts (libuhvt-extfs.a).
+include guest/extfs.mk
+
 all: $(B)/uhvt-cc
 
 $(B)/guest/obj/%.o: guest/%.c

@@ -348,3 +348,20 @@ long sys_mprotect(const long a[6])
         return -EINVAL;
     return (a[2] & PROT_EXEC) ? -EPERM : 0;
 }
+
+/*
+ * The page allocator for the runtime's optional archives (the ext
+ * filesystem, libuhvt-extfs.a), which are linked beside the runtime and so
+ * see only its global names: these are reserved to it (__uhvt_).
+ */
+PUBLIC void *__uhvt_mem_alloc(size_t len);
+PUBLIC void *__uhvt_mem_alloc(size_t len)
+{
+    return mem_alloc(len);
+}
+
+PUBLIC void __uhvt_mem_release(void *p, size_t len);
+PUBLIC void __uhvt_mem_release(void *p, size_t len)
+{
+    mem_release(p, len);
+}

@@ -9,11 +9,30 @@ $(B)/san/%.o: %.c
 	$(CC) $(HOST_CFLAGS) $(DEPFLAGS) $(SAN_FLAGS) -c -o $@ $<
 -include $(MONITOR_SRCS:%.c=$(B)/san/%.d)
 
+# The ext filesystem (guest/extfs/, but its guest-only extfs_env.c) and the
+# libext2fs objects it uses, built for the host with the sanitizers:
+# tests/unit/test_extfs.c drives them over a file standing in for the disk.
+EXTFS_SAN_OBJS := $(patsubst guest/extfs/%.c,$(B)/san/extfs/%.o,$(filter-out \
+	guest/extfs/extfs_env.c,$(wildcard guest/extfs/*.c))) \
+	$(E2FS_FILES:%=$(B)/san/e2fs/%.o)
+$(B)/san/extfs/%.o: guest/extfs/%.c $(E2FS_GEN)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(DEPFLAGS) $(SAN_FLAGS) -iquote guest \
+		-iquote guest/include $(E2FS_INC) -c -o $@ $<
+$(B)/san/e2fs/%.o: $(E2FS_GEN)
+	@mkdir -p $(@D)
+	$(CC) -O1 -g -w -fPIE -DHAVE_CONFIG_H $(SAN_FLAGS) \
+		-I$(E2FS_CFG)/lib/ext2fs -I$(E2FS_SRC)/lib/ext2fs -I$(E2FS_CFG)/lib \
+		-I$(E2FS_SRC)/lib -c -o $@ $(E2FS_SRC)/lib/ext2fs/$*.c
+-include $(patsubst %.o,%.d,$(filter $(B)/san/extfs/%,$(EXTFS_SAN_OBJS)))
+
 UNIT_SRCS := $(wildcard tests/unit/*.c)
-$(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(MONITOR_SAN_OBJS)
+$(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(MONITOR_SAN_OBJS) \
+		$(EXTFS_SAN_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -Wno-missing-prototypes $(SAN_FLAGS) -o $@ \
-		$(UNIT_SRCS) $(MONITOR_SAN_OBJS) -lcriterion $(MONITOR_LIBS)
+		$(UNIT_SRCS) $(MONITOR_SAN_OBJS) $(EXTFS_SAN_OBJS) -lcriterion \
+		$(MONITOR_LIBS)
 
 # Host programs that drive KVM directly (run inside the test VM if need be).
 KVM_TESTS := $(patsubst tests/kvm/%.c,$(B)/tests/kvm/%,$(wildcard tests/kvm/*.c))
@@ -116,3 +135,23 @@ tests: $(B)/tests/guest/urunc_argv.hvt
 $(B)/tests/guest/mount_%.hvt: UHVT_CC_FLAGS := --mount=/data:disk
 # mount_toy brings its own filesystem behind guest/vfs.h.
 $(B)/tests/guest/mount_toy.hvt: UHVT_CC_FLAGS := --mount=/data:disk -Iguest
+
+# Filesystem test guests (extfs_*.c): one disk, "disk", and the ext
+# filesystem's archive, whose operations they call directly.
+$(B)/tests/guest/extfs_%.hvt: tests/guest/extfs_%.c $(B)/uhvt-cc $(GUEST_RT)
+	@mkdir -p $(@D)
+	$(B)/uhvt-cc -Wall -Wextra -Werror --block=disk -o $@ $< \
+		$(B)/guest/libuhvt-extfs.a
+
+# The file-call probes (file_basic.c, file_more.c, file_libc.c, once the
+# file calls are there) again, with their directory on an ext4 disk at
+# /data instead of /tmp: suite-extfs compares the answers with those of
+# the in-memory run, which suite-files compares with Linux's.
+ONEXT_TESTS := $(patsubst tests/guest/%.c,$(B)/tests/guest/onext_%.hvt,\
+	$(wildcard tests/guest/file_basic.c tests/guest/file_more.c tests/guest/file_libc.c))
+$(B)/tests/guest/onext_%.hvt: tests/guest/%.c $(B)/uhvt-cc $(GUEST_RT)
+	@mkdir -p $(@D)
+	sed 's|"/tmp/$*\.|"/data/$*.|' $< >$(@:.hvt=.c)
+	$(B)/uhvt-cc -Itests/guest --mount=/data:disk -o $@ $(@:.hvt=.c)
+
+tests: $(ONEXT_TESTS)
