@@ -62,6 +62,24 @@ check_after snap-not-asked 11 '^ready counter=41' '^snapshot=-4 counter=42 ' "$U
 check snap-unwritable 125 "snapshot=$tmp/no/such/x.snap: No such file" \
     "$U" --snapshot="$tmp/no/such/x.snap" "$S"
 
+# A signal handler installed before the ready point: the restored instance
+# registers it with its own monitor, which forwards SIGTERM to it.
+check_after snap-signal-take 0 '^ready$' 'snapshot written' \
+    "$U" --snapshot="$tmp/sig.snap" "$G/snap_signal.hvt"
+if bg_start "$tmp/sig.log" '^restored$' 30 "$U" --restore="$tmp/sig.snap" \
+    "$G/snap_signal.hvt"; then
+    bg_stop "$bg_pid" TERM
+    cp "$tmp/sig.log" "$tmp/out"
+    if [ "$bg_status" -eq 0 ] && grep -q '^handler ran for signal 15$' "$tmp/sig.log"; then
+        pass snap-signal-handler-restored
+    else
+        fail snap-signal-handler-restored "exit $bg_status, or no handler output"
+    fi
+else
+    cp "$tmp/sig.log" "$tmp/out"
+    fail snap-signal-handler-restored "the restored guest never printed /^restored$/"
+fi
+
 # ---- hostile and mismatched files: refused by name, before the guest runs;
 # the unchanged file restored just above proves the monitor gets that far ----
 snap_refused() {
