@@ -364,6 +364,12 @@ enum uhvt_exit {
 #define UHVT_BOOT_STDIN_TTY 0x2ULL
 #define UHVT_BOOT_STDOUT_TTY 0x4ULL
 #define UHVT_BOOT_STDERR_TTY 0x8ULL
+/*
+ * PVM only: the host kernel lets user mode use WRFSBASE (its CR4.FSGSBASE),
+ * which the guest, at hardware CPL 3, then may too.  On hardware KVM the
+ * guest sets its own CR4.FSGSBASE.
+ */
+#define UHVT_BOOT_FSGSBASE 0x10ULL
 
 /* Handed to the guest in rdi.  All addresses are guest-physical. */
 struct uhvt_boot_info {

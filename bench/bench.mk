@@ -1,4 +1,4 @@
-# bench.mk: make bench: boot latency, hypercall cost, block and network I/O, density on KVM, as JSON and plots.
+# bench.mk: make bench: boot latency, hypercall cost, block and network I/O, threads, density on KVM, as JSON and plots.
 
 BENCH_BINS := $(B)/bench/boot $(B)/bench/kvm_floor $(B)/bench/noop.hvt \
 	$(B)/bench/hypercall.hvt $(B)/bench/blk.hvt $(B)/tests/guest/idle.hvt \
@@ -6,7 +6,8 @@ BENCH_BINS := $(B)/bench/boot $(B)/bench/kvm_floor $(B)/bench/noop.hvt \
 	$(B)/bench/tcp $(B)/bench/tcp_sink.hvt $(B)/examples/httpd.hvt \
 	$(B)/tests/guest/sse.hvt $(B)/tests/guest/native.hvt \
 	$(B)/tests/guest/snap_idle.hvt $(B)/tests/guest/snap_exit.hvt \
-	$(B)/bench/extfs.hvt
+	$(B)/bench/extfs.hvt \
+	$(B)/bench/threads.hvt $(B)/bench/threads-native
 
 $(B)/bench/boot: bench/boot.c bench/common.h
 	@mkdir -p $(@D)
@@ -19,6 +20,11 @@ $(B)/bench/udp: bench/udp.c bench/common.h
 $(B)/bench/tcp: bench/tcp.c bench/common.h
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $<
+
+# The same threads benchmark on Linux, for reference beside the guest's.
+$(B)/bench/threads-native: bench/threads.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $< -lpthread
 
 $(B)/bench/kvm_floor: bench/kvm_floor.c $(MONITOR_LIB_OBJS)
 	@mkdir -p $(@D)

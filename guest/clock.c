@@ -7,6 +7,7 @@
 #include "hypercall.h"
 #include "runtime.h"
 #include "sigstate.h"
+#include "thread.h"
 #include "uhvt.h"
 
 #define NSEC_PER_SEC 1000000000ULL
@@ -77,6 +78,11 @@ void clock_restore(uint64_t tsc_freq, uint64_t mono_then, uint64_t cpu_then)
     clk.wall0 = w.nsecs - clk.base;
 }
 
+uint64_t clock_realtime(void)
+{
+    return clk.wall0 + clock_monotonic();
+}
+
 PUBLIC uint64_t uhvt_clock_monotonic(void)
 {
     return clock_monotonic();
@@ -143,15 +149,17 @@ long clock_read(long id, uint64_t *ns)
         *ns = clock_monotonic();
         return 0;
     case CLOCK_PROCESS_CPUTIME_ID:
-    case CLOCK_THREAD_CPUTIME_ID:
         *ns = clock_cpu();
+        return 0;
+    case CLOCK_THREAD_CPUTIME_ID:
+        *ns = thread_cpu();
         return 0;
     default:
         return -EINVAL;
     }
 }
 
-static struct timespec clock_timespec(uint64_t ns)
+struct timespec clock_timespec(uint64_t ns)
 {
     return (struct timespec){ .tv_sec = (time_t)(ns / NSEC_PER_SEC),
                               .tv_nsec = (long)(ns % NSEC_PER_SEC) };
@@ -236,7 +244,7 @@ long sys_time(const long a[6])
 }
 
 /*
- * A signal to handle ends a sleep with EINTR and, for a relative one, the
+ * A sleep blocks only its thread.  A signal to handle ends a sleep with EINTR and, for a relative one, the
  * time left in `rem` (Linux's restart_syscall is not used: SA_RESTART does
  * not resume a sleep, as for Linux's nanosleep with a handler).
  * An absolute sleep converts its deadline to the monotonic clock once; a
@@ -269,7 +277,8 @@ static long clock_sleep(long id, int abstime, const struct timespec *req,
     /* The network stack, if any, keeps running while the program sleeps. */
     uint64_t until = want > UINT64_MAX - mono ? UINT64_MAX : mono + want;
     while ((mono = clock_monotonic()) < until) {
-        tcpip_wait(until);
+        /* A polling wait: it looks for a signal after every idle round. */
+        (void)thread_wait(THREAD_POLL, until);
         if (signal_interrupting()) {
             mono = clock_monotonic();
             if (rem != NULL && !abstime && mem_check(rem, sizeof *rem))
@@ -292,9 +301,12 @@ long sys_clock_nanosleep(const long a[6])
                        (const struct timespec *)a[2], (struct timespec *)a[3]);
 }
 
+/* Other threads first; alone, a round trip to the monitor as before. */
 long sys_sched_yield(const long a[6])
 {
     (void)a;
+    if (thread_yield())
+        return 0;
     struct uhvt_hc_poll p = { .timeout_ns = 0 };
     clock_poll(&p);
     return 0;

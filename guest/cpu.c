@@ -65,6 +65,8 @@ struct table_ptr {
 #define CR4_OSFXSR (1ULL << 9)
 #define CR4_OSXMMEXCPT (1ULL << 10)
 #define CR4_OSXSAVE (1ULL << 18)
+#define CR4_FSGSBASE (1ULL << 16)
+#define CPUID7_EBX_FSGSBASE (1u << 0)
 #define CPUID1_ECX_XSAVE (1u << 26)
 #define CPUID1_ECX_AVX (1u << 28)
 #define XCR0_X87 1u
@@ -205,6 +207,33 @@ static void cpu_init_syscall(bool pvm)
  * vCPU into KVM's emulator, and the monitor's GDT already holds what PVM
  * needs, so the runtime keeps it and its segments as they are.
  */
+int cpu_wrfsbase_ok;
+
+/*
+ * Threads switch the FS base (thread.c).  On hardware KVM the runtime owns
+ * CR4 and turns FSGSBASE on when the CPU has it; under PVM the guest runs
+ * with the host's CR4, which the monitor reports (UHVT_BOOT_FSGSBASE).
+ */
+static void cpu_init_fsgsbase(bool pvm, uint64_t boot_flags)
+{
+    uint32_t id[4];
+    uint64_t cr4;
+
+    if (pvm) {
+        cpu_wrfsbase_ok = (boot_flags & UHVT_BOOT_FSGSBASE) != 0;
+        return;
+    }
+    cpu_cpuid(0, 0, id);
+    if (id[0] < 7)
+        return;
+    cpu_cpuid(7, 0, id);
+    if (!(id[1] & CPUID7_EBX_FSGSBASE))
+        return;
+    __asm__ __volatile__("movq %%cr4, %0" : "=r"(cr4));
+    __asm__ __volatile__("movq %0, %%cr4" : : "r"(cr4 | CR4_FSGSBASE));
+    cpu_wrfsbase_ok = 1;
+}
+
 void cpu_init(uint64_t boot_flags)
 {
     bool pvm = boot_flags & UHVT_BOOT_PVM;
@@ -214,4 +243,5 @@ void cpu_init(uint64_t boot_flags)
     cpu_load_idt(pvm);
     cpu_init_fpu(pvm);
     cpu_init_syscall(pvm);
+    cpu_init_fsgsbase(pvm, boot_flags);
 }

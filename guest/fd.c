@@ -11,20 +11,24 @@
 
 #include "runtime.h"
 #include "sigstate.h"
+#include "thread.h"
 
 /*
  * As on Linux, a descriptor names an open file description, and dup and its
  * kin make more descriptors name the same one: they share its object and
  * status flags (O_NONBLOCK...), and the object is closed when the last
  * descriptor naming it is.  Only FD_CLOEXEC belongs to the descriptor.
- * There are never more descriptions than descriptors, so both tables have
- * FD_MAX entries.
+ * A call that may wait holds a reference of its own (fd_rw), as Linux's
+ * fdget does, so another thread closing the descriptor meanwhile cannot
+ * free what the call is using; the description ends when both are gone.
+ * Both tables have FD_MAX entries: a description outlives its last
+ * descriptor only while such a call is under way.
  */
 struct file {
     const struct fd_ops *ops;
     void *obj;
     int flags; /* status flags: FD_SETFL */
-    int refs;  /* descriptors naming it; 0 when free */
+    int refs;  /* descriptors naming it, and calls using it; 0 when free */
     int owner; /* F_SETOWN's pid: kept, as no SIGIO is ever sent */
 };
 
@@ -115,17 +119,18 @@ unsigned fd_poll(long fd, uint32_t *gen)
 }
 
 /*
- * The one place a call waits for another party: nothing but the network
- * stack and the clock can change anything while this thread waits, so
- * let the stack run.  Without threads, a wait on the program's own pipe or
- * eventfd therefore lasts forever, as it would on Linux.  (A waiting call
- * holds no reference to its description: once another thread can close
- * the descriptor meanwhile, it must take one, as Linux's fdget does.)
+ * The one place a read or write waits for another party: other threads
+ * run meanwhile, and when none can, the network stack and the clock
+ * (thread.c).  With no other thread, a wait on the program's own pipe or
+ * eventfd lasts forever, as it would on Linux.
  */
 long fd_wait(void)
 {
-    tcpip_wait(UINT64_MAX);
-    return signal_interrupting() ? signal_eintr() : 0;
+    long r = thread_wait(THREAD_POLL, UINT64_MAX);
+
+    if (r == -EINTR || signal_interrupting())
+        return signal_eintr();
+    return 0;
 }
 
 /*
@@ -186,7 +191,21 @@ size_t fd_iov_in(struct iov_cursor *c, void *dst, size_t len)
     return fd_iov_copy(c, dst, len, 0);
 }
 
-/* Linux checks the descriptor, then its access mode, then the buffers. */
+/* Drop a reference to a description; the last one closes it. */
+static void fd_put(struct file *file)
+{
+    if (--file->refs > 0)
+        return;
+    struct file gone = *file;
+    *file = (struct file){ 0 };
+    if (gone.ops->close != NULL)
+        gone.ops->close(gone.obj);
+}
+
+/*
+ * Linux checks the descriptor, then its access mode, then the buffers.  The
+ * call holds the description while it may wait.
+ */
 static long fd_rw(long fd, const struct iovec *iov, long n, int out)
 {
     struct fd *f = fd_get(fd);
@@ -199,9 +218,27 @@ static long fd_rw(long fd, const struct iovec *iov, long n, int out)
         return -EBADF;
     if ((r = fd_iov_check(iov, n)) < 0)
         return r;
+    file->refs++;
     if (out)
-        return file->ops->writev(file->obj, iov, (int)n, file->flags);
-    return file->ops->readv(file->obj, iov, (int)n, file->flags);
+        r = file->ops->writev(file->obj, iov, (int)n, file->flags);
+    else
+        r = file->ops->readv(file->obj, iov, (int)n, file->flags);
+    fd_put(file);
+    return r;
+}
+
+long fd_held(unsigned long nr, const long a[6],
+             long (*call)(unsigned long nr, const long a[6]))
+{
+    struct fd *f = fd_get(a[0]);
+
+    if (f == NULL)
+        return call(nr, a);
+    struct file *file = f->file;
+    file->refs++;
+    long r = call(nr, a);
+    fd_put(file);
+    return r;
 }
 
 long sys_read(const long a[6])
@@ -234,12 +271,7 @@ static void fd_drop(long fd)
     /* Free the slot first: closing may wait, and epoll must not find it. */
     fds[fd] = (struct fd){ 0 };
     epoll_forget((int)fd);
-    if (--file->refs > 0)
-        return;
-    struct file gone = *file;
-    *file = (struct file){ 0 };
-    if (gone.ops->close != NULL)
-        gone.ops->close(gone.obj);
+    fd_put(file);
 }
 
 long sys_close(const long a[6])

@@ -40,6 +40,54 @@ static struct {
 
 extern char _end[]; /* uhvt.ld */
 
+/*
+ * Ranges still PROT_NONE: mapped so, and not made accessible since.  That
+ * is how musl makes a thread stack's guard (mmap PROT_NONE, then mprotect
+ * all but the bottom).  Protections are not enforced (the heap is mapped
+ * with 2 MiB pages), so thread.c watches these for a stack overflow.
+ */
+#define GUARD_MAX 64
+static struct range guards[GUARD_MAX];
+
+static void mem_guard_add(uintptr_t a, uintptr_t b)
+{
+    for (int i = 0; i < GUARD_MAX; i++) {
+        if (guards[i].start == guards[i].end) {
+            guards[i] = (struct range){ a, b };
+            return;
+        }
+    }
+}
+
+/* [a, b) is accessible now, or unmapped: no longer part of any guard. */
+static void mem_guard_drop(uintptr_t a, uintptr_t b)
+{
+    for (int i = 0; i < GUARD_MAX; i++) {
+        struct range *g = &guards[i];
+        if (g->start == g->end || b <= g->start || a >= g->end)
+            continue;
+        if (a <= g->start)
+            g->start = b < g->end ? b : g->end;
+        else
+            g->end = a; /* keeps the part below */
+    }
+}
+
+int mem_guard_below(uintptr_t top, uintptr_t *lo, uintptr_t *hi)
+{
+    int found = 0;
+
+    for (int i = 0; i < GUARD_MAX; i++) {
+        struct range g = guards[i];
+        if (g.start != g.end && g.end <= top && (!found || g.end > *hi)) {
+            *lo = g.start;
+            *hi = g.end;
+            found = 1;
+        }
+    }
+    return found;
+}
+
 static uintptr_t mem_page_up(uintptr_t v)
 {
     return (v + UHVT_PAGE_SIZE - 1) & ~(UHVT_PAGE_SIZE - 1);
@@ -244,6 +292,8 @@ long sys_mmap(const long a[6])
     if (len == 0)
         return -ENOMEM;
     uintptr_t p = mem_map(len);
+    if (p != 0 && prot == PROT_NONE)
+        mem_guard_add(p, p + len);
     return p == 0 ? -ENOMEM : (long)p;
 }
 
@@ -267,6 +317,7 @@ long sys_munmap(const long a[6])
 
     if (end == 0)
         return -EINVAL;
+    mem_guard_drop(start, end);
     if (start < mem.top)
         start = mem.top;
     if (end > mem.hi)
@@ -341,12 +392,22 @@ long sys_madvise(const long a[6])
     return 0;
 }
 
-/* Protections are not enforced, except that nothing becomes executable. */
+/*
+ * Protections are not enforced, except that nothing becomes executable;
+ * what stays PROT_NONE is remembered (guards, above).
+ */
 long sys_mprotect(const long a[6])
 {
-    if ((uintptr_t)a[0] & (UHVT_PAGE_SIZE - 1))
+    uintptr_t start = (uintptr_t)a[0];
+
+    if (start & (UHVT_PAGE_SIZE - 1))
         return -EINVAL;
-    return (a[2] & PROT_EXEC) ? -EPERM : 0;
+    if (a[2] & PROT_EXEC)
+        return -EPERM;
+    uintptr_t end = mem_range(start, (size_t)a[1]);
+    if (end != 0 && a[2] != PROT_NONE)
+        mem_guard_drop(start, end);
+    return 0;
 }
 
 /*

@@ -8,6 +8,7 @@
 #include <sys/uio.h>
 
 #include "runtime.h"
+#include "thread.h"
 
 /*
  * Linux keeps a pipe's data in a ring of slots, one page each (16 by
@@ -27,7 +28,7 @@
  *
  * Writing with no reader is EPIPE and raises SIGPIPE, as on Linux (even
  * after part of the data went in).  A blocking call loops on fd_wait; with no
- * other thread, a read of an empty pipe whose write end is open in this
+ * other thread (fd_wait lets them run), a read of an empty pipe whose write end is open in this
  * program waits forever, as the same program would on Linux.
  */
 
@@ -94,7 +95,7 @@ static long pipe_read_some(struct pipe *p, struct iov_cursor *c, size_t want)
     return p->writers == 0 ? 0 : -EAGAIN;
 }
 
-static long pipe_readv(void *obj, const struct iovec *iov, int n, int flags)
+long pipe_readv(void *obj, const struct iovec *iov, int n, int flags)
 {
     struct pipe *p = obj;
     struct iov_cursor c = { .iov = iov, .n = n };
@@ -111,11 +112,11 @@ static long pipe_readv(void *obj, const struct iovec *iov, int n, int flags)
     }
 }
 
-static long pipe_writev(void *obj, const struct iovec *iov, int n, int flags)
+long pipe_writev(void *obj, const struct iovec *iov, int n, int flags)
 {
     struct pipe *p = obj;
     struct iov_cursor c = { .iov = iov, .n = n };
-    size_t left = (size_t)fd_iov_check(iov, n), done = 0;
+    size_t left = (size_t)fd_iov_check(iov, n), done = 0, told = 0;
     size_t odd = left % PIPE_PAGE;
     int packet = (flags & O_DIRECT) != 0;
 
@@ -153,6 +154,10 @@ static long pipe_writev(void *obj, const struct iovec *iov, int n, int flags)
         }
         if (flags & O_NONBLOCK)
             return done > 0 ? (long)done : -EAGAIN;
+        if (done != told) { /* a reader waiting may take this part now */
+            thread_changed();
+            told = done;
+        }
         long r = fd_wait();
         if (r < 0)
             return done > 0 ? (long)done : r;
@@ -160,7 +165,7 @@ static long pipe_writev(void *obj, const struct iovec *iov, int n, int flags)
     return (long)done;
 }
 
-static unsigned pipe_read_poll(void *obj, uint32_t *gen)
+unsigned pipe_read_poll(void *obj, uint32_t *gen)
 {
     struct pipe *p = obj;
 
@@ -169,7 +174,7 @@ static unsigned pipe_read_poll(void *obj, uint32_t *gen)
            (p->writers == 0 ? POLLHUP : 0);
 }
 
-static unsigned pipe_write_poll(void *obj, uint32_t *gen)
+unsigned pipe_write_poll(void *obj, uint32_t *gen)
 {
     struct pipe *p = obj;
 
@@ -178,7 +183,7 @@ static unsigned pipe_write_poll(void *obj, uint32_t *gen)
            (p->readers == 0 ? POLLERR : 0);
 }
 
-static long pipe_ioctl(void *obj, unsigned long req, void *arg)
+long pipe_ioctl(void *obj, unsigned long req, void *arg)
 {
     struct pipe *p = obj;
     int *v = arg;
@@ -194,7 +199,7 @@ static long pipe_ioctl(void *obj, unsigned long req, void *arg)
     return 0;
 }
 
-static void pipe_free(struct pipe *p)
+void pipe_free(struct pipe *p)
 {
     mem_release(p->data, (size_t)p->nslots * PIPE_PAGE);
     mem_release(p, sizeof *p);
@@ -292,6 +297,34 @@ long pipe_fcntl(void *obj, long cmd, unsigned arg)
     return pipe_resize(p, arg);
 }
 
+struct pipe *pipe_new(void)
+{
+    struct pipe *p = mem_alloc(sizeof *p);
+
+    if (p == NULL)
+        return NULL;
+    p->nslots = PIPE_SLOTS;
+    if ((p->data = mem_alloc(PIPE_SLOTS * PIPE_PAGE)) == NULL) {
+        mem_release(p, sizeof *p);
+        return NULL;
+    }
+    p->readers = p->writers = 1;
+    return p;
+}
+
+void pipe_set_ends(struct pipe *p, int readers, int writers)
+{
+    p->readers = readers;
+    p->writers = writers;
+    p->gen++;
+    thread_changed();
+}
+
+int pipe_empty(const struct pipe *p)
+{
+    return p->head == p->tail;
+}
+
 /* Both descriptors or neither; the array is checked before anything is made. */
 long sys_pipe2(const long a[6])
 {
@@ -303,15 +336,9 @@ long sys_pipe2(const long a[6])
         return -EINVAL;
     if (!mem_check(out, 2 * sizeof *out))
         return -EFAULT;
-    struct pipe *p = mem_alloc(sizeof *p);
+    struct pipe *p = pipe_new();
     if (p == NULL)
         return -ENFILE;
-    p->nslots = PIPE_SLOTS;
-    if ((p->data = mem_alloc(PIPE_SLOTS * PIPE_PAGE)) == NULL) {
-        mem_release(p, sizeof *p);
-        return -ENFILE;
-    }
-    p->readers = p->writers = 1;
     if ((rd = fd_alloc(&pipe_read_ops, p, flags & (O_CLOEXEC | O_NONBLOCK))) < 0) {
         pipe_free(p);
         return rd;

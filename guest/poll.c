@@ -7,6 +7,7 @@
 
 #include "runtime.h"
 #include "sigstate.h"
+#include "thread.h"
 
 #define NSEC_PER_MSEC 1000000ULL
 
@@ -33,6 +34,12 @@ static long poll_deadline_ts(const struct timespec *ts, uint64_t *deadline)
     return 0;
 }
 
+/*
+ * Other threads run while this one waits (thread.c); an expired deadline
+ * gets its round of network progress and lets them run once, so a loop of
+ * zero-timeout polls does not starve them.  A wait ended by thread_kick
+ * (a signal) is -EINTR.
+ */
 long poll_until(long (*try)(void *ctx), void *ctx, long again, uint64_t deadline)
 {
     for (int last = 0;;) {
@@ -40,7 +47,12 @@ long poll_until(long (*try)(void *ctx), void *ctx, long again, uint64_t deadline
         if (r != again || last)
             return r;
         last = clock_monotonic() >= deadline;
-        tcpip_wait(last ? 0 : deadline);
+        if (last) {
+            tcpip_wait(0);
+            (void)thread_yield();
+        } else {
+            (void)thread_wait(THREAD_POLL, deadline);
+        }
         if (signal_interrupting())
             return signal_eintr();
     }

@@ -7,6 +7,7 @@
 #include <sys/times.h>
 
 #include "runtime.h"
+#include "thread.h"
 
 /*
  * One process, pid 1, alone in its process group and session (1 and 1),
@@ -134,7 +135,7 @@ long sys_getrusage(const long a[6])
     if (a[0] == RUSAGE_CHILDREN)
         return 0;
     mem_usage(&touched, &avail);
-    ru->ru_utime = proc_timeval(clock_cpu());
+    ru->ru_utime = proc_timeval(a[0] == RUSAGE_THREAD ? thread_cpu() : clock_cpu());
     ru->ru_maxrss = (long)((boot_info.kernel_end +
                             UHVT_STACK_SIZE + touched) / 1024);
     return 0;

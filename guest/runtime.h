@@ -43,10 +43,17 @@ long sys_munmap(const long a[6]);
 long sys_mremap(const long a[6]);
 long sys_madvise(const long a[6]);
 long sys_mprotect(const long a[6]);
+/*
+ * The highest range still PROT_NONE that ends at or below `top` (a thread
+ * stack's guard, as musl makes it): 1 and its bounds, or 0.
+ */
+int mem_guard_below(uintptr_t top, uintptr_t *lo, uintptr_t *hi);
 
 /* clock.c: the TSC clock; nanoseconds since boot. */
 void clock_init(const struct uhvt_boot_info *bi);
 uint64_t clock_monotonic(void);
+/* CLOCK_REALTIME, in ns since the epoch. */
+uint64_t clock_realtime(void);
 /* CPU time: ns since boot not spent waiting in UHVT_HC_POLL. */
 uint64_t clock_cpu(void);
 struct uhvt_hc_poll;
@@ -62,6 +69,8 @@ void clock_restore(uint64_t tsc_freq, uint64_t mono_then, uint64_t cpu_then);
 /* The time on clock `id` in ns, or -EINVAL. */
 long clock_read(long id, uint64_t *ns);
 struct timespec;
+/* ns as a timespec. */
+struct timespec clock_timespec(uint64_t ns);
 /* A valid timespec in guest memory as ns (saturating), or -EFAULT/-EINVAL. */
 long clock_ns(const struct timespec *ts, uint64_t *ns);
 long sys_clock_gettime(const long a[6]);
@@ -136,6 +145,13 @@ size_t fd_iov_in(struct iov_cursor *c, void *dst, size_t len);
  * -EINTR when a signal is to be handled (the call returns it), else 0.
  */
 long fd_wait(void);
+/*
+ * call(nr, a) on descriptor a[0] holding its description meanwhile, as
+ * Linux's fdget does: for calls that may wait (the socket calls), so that
+ * another thread closing the descriptor cannot free what they use.
+ */
+long fd_held(unsigned long nr, const long a[6],
+             long (*call)(unsigned long nr, const long a[6]));
 long sys_read(const long a[6]);
 long sys_readv(const long a[6]);
 long sys_write(const long a[6]);
@@ -155,6 +171,22 @@ long fd_stat(long fd, struct stat *st);
 extern const struct fd_ops pipe_read_ops, pipe_write_ops;
 /* F_GETPIPE_SZ and F_SETPIPE_SZ on a pipe's descriptor. */
 long pipe_fcntl(void *obj, long cmd, unsigned arg);
+/*
+ * The buffer on its own, for unix.c's sockets: a new one with one reader
+ * and one writer (NULL when memory is short), its ends' counts (a read of
+ * an empty buffer with no writer is end of file; a write with no reader is
+ * EPIPE), and its end.  readv/writev/poll are the ops', on the buffer.
+ */
+struct pipe;
+struct pipe *pipe_new(void);
+void pipe_set_ends(struct pipe *p, int readers, int writers);
+int pipe_empty(const struct pipe *p);
+void pipe_free(struct pipe *p);
+long pipe_readv(void *obj, const struct iovec *iov, int n, int flags);
+long pipe_writev(void *obj, const struct iovec *iov, int n, int flags);
+unsigned pipe_read_poll(void *obj, uint32_t *gen);
+unsigned pipe_write_poll(void *obj, uint32_t *gen);
+long pipe_ioctl(void *obj, unsigned long req, void *arg);
 long sys_pipe(const long a[6]);
 long sys_pipe2(const long a[6]);
 
@@ -255,6 +287,41 @@ long sys_readlink(const long a[6]);
 long sys_readlinkat(const long a[6]);
 long sys_mknod(const long a[6]);
 long sys_mknodat(const long a[6]);
+/* thread.c and futex.c: threads (the rest of their contract: thread.h). */
+long sys_clone(const long a[6]);
+long sys_exit_thread(const long a[6]);
+long sys_gettid(const long a[6]);
+long sys_set_tid_address(const long a[6]);
+long sys_set_robust_list(const long a[6]);
+long sys_get_robust_list(const long a[6]);
+long sys_futex(const long a[6]);
+
+/*
+ * timerfd.c: timer descriptors.  timerfd_expire: count the expirations due
+ * by `now` (waking polling threads); the next expiry, or UINT64_MAX.
+ */
+uint64_t timerfd_expire(uint64_t now);
+long sys_timerfd_create(const long a[6]);
+long sys_timerfd_settime(const long a[6]);
+long sys_timerfd_gettime(const long a[6]);
+
+/*
+ * unix.c: socketpair(AF_UNIX), and the socket calls, which go on to the
+ * network stack (tcpip_syscall) for any descriptor not of a pair.
+ */
+long unix_socketpair(const long a[6]);
+long unix_sendto(const long a[6]);
+long unix_recvfrom(const long a[6]);
+long unix_sendmsg(const long a[6]);
+long unix_recvmsg(const long a[6]);
+long unix_shutdown(const long a[6]);
+long unix_getsockname(const long a[6]);
+long unix_getpeername(const long a[6]);
+long unix_getsockopt(const long a[6]);
+long unix_setsockopt(const long a[6]);
+long unix_accept(const long a[6]);
+long unix_accept4(const long a[6]);
+long unix_connect(const long a[6]);
 
 /* console.c: descriptors 0, 1 and 2. */
 void console_init(void);
@@ -366,6 +433,8 @@ struct syscall_frame {
 };
 _Static_assert(sizeof(struct syscall_frame) == 152, "syscall_entry.S frame");
 long syscall_dispatch(struct syscall_frame *f);
+/* The process's end (exit_group, or the last thread's exit). */
+_Noreturn void syscall_exit(int status);
 void syscall_entry(void);
 
 /* trap.S and trap.c: CPU exceptions. */

@@ -8,6 +8,7 @@
 #include "cpu.h"
 #include "hypercall.h"
 #include "runtime.h"
+#include "thread.h"
 
 /*
  * Everything here runs on the caller's stack, below its red zone (see
@@ -15,7 +16,7 @@
  * memmove, which are general-register assembly; anything else could touch
  * vector registers the caller expects preserved.
  *
- * The one process is pid 1 and its one thread is tid 1.
+ * The one process is pid 1; its first thread is tid 1 (thread.c).
  */
 
 #define ARCH_SET_GS 0x1001
@@ -27,7 +28,7 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-static _Noreturn void syscall_exit(int status)
+_Noreturn void syscall_exit(int status)
 {
     tcpip_exit();
     mount_exit();
@@ -60,8 +61,12 @@ static NOSSP long sys_arch_prctl(const long a[6])
     case ARCH_SET_GS:
         if (!syscall_canonical((uint64_t)a[1]))
             return -EPERM;
-        cpu_wrmsr(a[0] == ARCH_SET_FS ? MSR_FS_BASE : MSR_GS_BASE,
-                  (uint64_t)a[1]);
+        if (a[0] == ARCH_SET_FS) {
+            cpu_set_fs((uint64_t)a[1]);
+            thread_set_fs((uint64_t)a[1]); /* restored at every switch */
+        } else {
+            cpu_wrmsr(MSR_GS_BASE, (uint64_t)a[1]);
+        }
         return 0;
     case ARCH_GET_FS:
     case ARCH_GET_GS:
@@ -126,7 +131,7 @@ static syscall_fn *const syscall_table[] = {
     [SYS_madvise] = sys_madvise,
     [SYS_nanosleep] = sys_nanosleep,
     [SYS_getpid] = sys_one,
-    [SYS_exit] = sys_exit,
+    [SYS_exit] = sys_exit_thread,
     [SYS_kill] = sys_kill,
     [SYS_uname] = sys_uname,
     [SYS_fcntl] = sys_fcntl,
@@ -138,10 +143,10 @@ static syscall_fn *const syscall_table[] = {
     [SYS_getppid] = sys_zero,
     [SYS_sigaltstack] = sys_sigaltstack,
     [SYS_arch_prctl] = sys_arch_prctl,
-    [SYS_gettid] = sys_one,
+    [SYS_gettid] = sys_gettid,
     [SYS_tkill] = sys_tkill,
     [SYS_time] = sys_time,
-    [SYS_set_tid_address] = sys_one,
+    [SYS_set_tid_address] = sys_set_tid_address,
     [SYS_clock_gettime] = sys_clock_gettime,
     [SYS_clock_getres] = sys_clock_getres,
     [SYS_clock_nanosleep] = sys_clock_nanosleep,
@@ -256,6 +261,26 @@ static syscall_fn *const syscall_table[] = {
     [SYS_timer_gettime] = sys_timer_gettime,
     [SYS_timer_getoverrun] = sys_timer_getoverrun,
     [SYS_timer_delete] = sys_timer_delete,
+    [SYS_clone] = sys_clone,
+    [SYS_futex] = sys_futex,
+    [SYS_set_robust_list] = sys_set_robust_list,
+    [SYS_get_robust_list] = sys_get_robust_list,
+    [SYS_timerfd_create] = sys_timerfd_create,
+    [SYS_timerfd_settime] = sys_timerfd_settime,
+    [SYS_timerfd_gettime] = sys_timerfd_gettime,
+    [SYS_socketpair] = unix_socketpair,
+    [SYS_sendto] = unix_sendto,
+    [SYS_recvfrom] = unix_recvfrom,
+    [SYS_sendmsg] = unix_sendmsg,
+    [SYS_recvmsg] = unix_recvmsg,
+    [SYS_shutdown] = unix_shutdown,
+    [SYS_getsockname] = unix_getsockname,
+    [SYS_getpeername] = unix_getpeername,
+    [SYS_getsockopt] = unix_getsockopt,
+    [SYS_setsockopt] = unix_setsockopt,
+    [SYS_accept] = unix_accept,
+    [SYS_accept4] = unix_accept4,
+    [SYS_connect] = unix_connect,
 };
 
 /*
@@ -268,6 +293,12 @@ NOSSP long syscall_dispatch(struct syscall_frame *f)
 
     if (nr == SYS_rt_sigreturn)
         return sigframe_sigreturn(f);
+    /*
+     * Since this thread's last call it may have changed what other threads
+     * wait for; every switch happens inside a call, so counting here, at
+     * the start (the dispatch stays a tail call), is soon enough.
+     */
+    thread_changed();
     if (nr >= ARRAY_SIZE(syscall_table) || syscall_table[nr] == NULL)
         return tcpip_syscall(nr, f->a);
     return syscall_table[nr](f->a);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -87,9 +88,16 @@ int boot_write(const struct vm *vm, int argc, char *const argv[], uint64_t tsc_h
     }
     gargv[words - 1] = 0;
 
+    /* asm/hwcap2.h's HWCAP2_FSGSBASE: the kernel enabled FSGSBASE for user mode. */
+    const unsigned long hwcap2_fsgsbase = 1ul << 1;
+    uint64_t flags = 0;
+    if (vm->kvm.kind == VM_KVM_PVM) {
+        flags |= UHVT_BOOT_PVM;
+        if (getauxval(AT_HWCAP2) & hwcap2_fsgsbase)
+            flags |= UHVT_BOOT_FSGSBASE;
+    }
     *bi = (struct uhvt_boot_info){
-        .flags = (vm->kvm.kind == VM_KVM_PVM ? UHVT_BOOT_PVM : 0) |
-                 (isatty(STDIN_FILENO) ? UHVT_BOOT_STDIN_TTY : 0) |
+        .flags = flags | (isatty(STDIN_FILENO) ? UHVT_BOOT_STDIN_TTY : 0) |
                  (isatty(STDOUT_FILENO) ? UHVT_BOOT_STDOUT_TTY : 0) |
                  (isatty(STDERR_FILENO) ? UHVT_BOOT_STDERR_TTY : 0),
         .mem_size = vm->mem.size,

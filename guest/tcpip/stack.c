@@ -26,9 +26,10 @@
 #define STACK_DHCP_WAIT (30 * NSEC_PER_SEC)
 
 /*
- * There are no interrupts and no threads: lwIP runs only here, when a
- * system call waits (tcpip_wait) or a socket call acts, so nothing is ever
- * re-entered and nothing needs a lock.
+ * There are no interrupts, and threads switch only where a call waits,
+ * never inside lwIP (thread.c): lwIP runs only here, when a system call
+ * waits (tcpip_wait) or a socket call acts, so nothing is ever re-entered
+ * and nothing needs a lock.
  */
 
 /* lwIP's heap (lwipopts.h: LWIP_RAM_HEAP_POINTER), taken at start. */

@@ -33,6 +33,7 @@ static const char *probe_errno(int e)
         E(EOPNOTSUPP); E(EAFNOSUPPORT); E(EOVERFLOW); E(ENOTDIR);
         E(EISDIR); E(ENOTEMPTY); E(ELOOP); E(ENAMETOOLONG); E(EXDEV);
         E(EROFS); E(ENOSPC); E(EFBIG); E(ENXIO); E(EMLINK); E(ETXTBSY);
+        E(ETIMEDOUT); E(ESOCKTNOSUPPORT); E(EPROTONOSUPPORT); E(EMSGSIZE);
 #undef E
     }
     snprintf(other, sizeof other, "errno%d", e);

@@ -44,6 +44,32 @@ for what in read write eventfd poll; do
         "$U" --timeout=2 "$G/pipe_block.hvt" "$what"
 done
 
+# Threads (docs/threads.md): pthreads through musl's own clone and futex
+# calls give Linux's answers; the scheduler is cooperative, so a thread
+# that never blocks keeps the CPU until it yields, and one that spins
+# forever starves the others (--timeout ends it after main said it sleeps).
+process_same proc_threads
+guest_says thread-ids '^# thread tid [0-9]+$'
+process_same proc_futex
+process_same proc_timerfd
+process_same proc_socketpair
+check threads-cooperative 0 '^after spinning 200 ms: the other thread ran: 0$' \
+    "$U" --quiet "$G/thread_spin.hvt"
+check threads-yield-switches 0 '^after sched_yield: the other thread ran: 1$' \
+    "$U" --quiet "$G/thread_spin.hvt"
+# When every thread waits, the guest halts in the monitor: 300 ms of a
+# sleep, a pipe read, a condition variable and joins cost no CPU time
+# (under 100 ms: starting the threads takes ~50 ms in the nested VM's TCG).
+check threads-idle-halts 0 '^wall (29[0-9]|3[0-9][0-9]) ms, cpu [0-9]{1,2} ms$' \
+    "$U" --quiet "$G/thread_idle.hvt"
+# musl's guard below a thread's stack is not enforced by the page tables;
+# the runtime checks it at the thread's waits and yields.
+check_after thread-stack-overflow 121 '^a thread recurses without end' \
+    'a thread overflowed its stack into its guard pages' \
+    "$U" "$G/thread_overflow.hvt"
+check_after threads-spinner-starves-main 124 '^main sleeps 100 ms while a thread spins$' \
+    'ran past its --timeout' "$U" --timeout=2 "$G/thread_spin.hvt" forever
+
 # uhvt-cc as CC= for builds written for Linux (see guest/uhvt-cc.in).
 C=$tmp/cc
 mkdir -p "$C/lib"

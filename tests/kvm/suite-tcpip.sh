@@ -236,6 +236,9 @@ tcpip_client() {
     fi
     check tcpip-client-api 0 '^tcpip_api: 0 failed' "$U" --net:net0=uhvtt2 "$api" \
         --ipv4=10.78.2.2/24 10.78.2.1 18080 17007 18081 --ipv4-gateway=10.78.2.1
+    # Threads blocked in connect and recv let a worker thread run.
+    check tcpip-client-threads 0 '^tcpip_threads: 4 of 4 requests answered; the worker ran [1-9]' \
+        "$U" --net:net0=uhvtt2 "$G/tcpip_threads.hvt" --ipv4=10.78.2.2/24 10.78.2.1 18080
     # Exit right after close: the runtime holds the guest until its data
     # is acknowledged, so every byte arrives.
     busybox nc -l -p 18099 >"$tmp/blast" 2>/dev/null &
