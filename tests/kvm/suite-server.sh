@@ -8,6 +8,7 @@
 # $B/bench/redis.json (BENCH_REDIS_N requests per test, default 20000);
 # they are measurements, never asserted.
 
+# shellcheck source=tests/kvm/lib.sh
 . tests/kvm/lib.sh
 kvm_begin
 
