@@ -25,13 +25,21 @@ cli() { timeout -k 2 10 "$R/redis-cli" -h "$RA" "$@"; }
 # info_field NAME: a field of INFO (without its CR).
 info_field() { cli INFO | tr -d '\r' | sed -n "s/^$1://p"; }
 
-# server_start OUT ARGS...: redis-server in uhvt on the tap, ready to accept
-# connections (its log line) and answering PING; its PID in $bg_pid.
+# server_start OUT [UHVT OPTIONS --] ARGS...: redis-server in uhvt on the
+# tap, ready to accept connections (its log line) and answering PING; its
+# PID in $bg_pid.  With a --block:data=IMG option, the image that mounts it
+# at /data.
 server_start() {
-    ss_out=$1
+    ss_out=$1 ss_image=$R/redis-server.hvt ss_opts=
     shift
-    bg_start "$ss_out" 'Ready to accept connections' 30 "$U" --net:service=uhvtr0 \
-        "$R/redis-server.hvt" --ipv4=$RA/24 --port 6379 --protected-mode no "$@" &&
+    case "$*" in *" -- "*)
+        while [ "$1" != -- ]; do ss_opts="$ss_opts $1"; shift; done
+        shift
+        ss_image=$R/redis-server-data.hvt ;;
+    esac
+    # shellcheck disable=SC2086 # the options, one word each
+    bg_start "$ss_out" 'Ready to accept connections' 30 "$U" --net:service=uhvtr0 $ss_opts \
+        "$ss_image" --ipv4=$RA/24 --port 6379 --protected-mode no "$@" &&
         wait_until 10 sh -c "[ \"\$(timeout 2 '$R/redis-cli' -h $RA PING)\" = PONG ]"
 }
 
@@ -133,6 +141,31 @@ server_tests() {
         pass server-shutdown-exit
     else
         fail server-shutdown-exit "exit status $bg_status"
+    fi
+
+    # Persistence on an ext4 disk at /data: SAVE writes dump.rdb there, a
+    # clean exit unmounts, and a second server loads it back.
+    img=$tmp/data.img
+    PATH=$PATH:/sbin:/usr/sbin mkfs.ext4 -q -F "$img" 32M >"$tmp/out" 2>&1
+    if server_start "$tmp/srv3.log" --block:data="$img" -- --dir /data --save ''; then
+        "$R/redis-cli" -h "$RA" SET kept 'across runs' >"$tmp/out" 2>&1
+        check server-data-save 0 '^OK$' "$R/redis-cli" -h "$RA" SAVE
+        "$R/redis-cli" -h "$RA" SHUTDOWN NOSAVE >/dev/null 2>&1
+        wait_until 10 ended "$bg_pid"
+        bg_stop "$bg_pid" -
+        check_left server-data-file 'OK' "no /data/dump.rdb on the disk" sh -c \
+            "PATH=\$PATH:/sbin:/usr/sbin debugfs -R 'stat /dump.rdb' '$img' 2>&1 | grep -q 'Size: [1-9]'"
+        if server_start "$tmp/srv4.log" --block:data="$img" -- --dir /data --save ''; then
+            check server-data-reload 0 '^across runs$' "$R/redis-cli" -h "$RA" GET kept
+            check server-data-loaded 0 'DB loaded from disk' cat "$tmp/srv4.log"
+            bg_stop "$bg_pid" TERM
+        else
+            cp "$tmp/srv4.log" "$tmp/out"
+            fail server-data-reload "the second server never got ready"
+        fi
+    else
+        cp "$tmp/srv3.log" "$tmp/out"
+        fail server-data-save "redis-server on /data never got ready"
     fi
 
     # SIGTERM to uhvt: Redis's own handler runs its shutdown.
