@@ -24,6 +24,7 @@ include guest/guest.mk
 include monitor/monitor.mk
 include examples/examples.mk
 include tests/tests.mk
+include tests/redis.mk
 include tests/fuzz/fuzz.mk
 include bench/bench.mk
 

@@ -38,7 +38,7 @@ E2FS_OBJS := $(E2FS_FILES:%=$(B)/guest/e2fs/%.o)
 EXTFS_OBJS := $(patsubst guest/extfs/%.c,$(B)/guest/obj/extfs/%.o,\
 	$(wildcard guest/extfs/*.c))
 
-$(E2FS_STAMP): scripts/e2fsprogs-fetch
+$(E2FS_STAMP): scripts/e2fsprogs-fetch scripts/debian-source-fetch
 	scripts/e2fsprogs-fetch $(E2FS_DIR)
 	touch $@
 

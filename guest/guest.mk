@@ -47,7 +47,7 @@ TCPIP_INC := -Iguest/tcpip -I$(LWIP_SRC)/include
 # is compiled (freestanding, no vector registers) must be the runtime's.
 LWIP_CFLAGS := $(filter-out -W% -MMD -MP,$(GUEST_CFLAGS)) -w $(TCPIP_INC)
 
-$(LWIP_STAMP): scripts/lwip-fetch
+$(LWIP_STAMP): scripts/lwip-fetch scripts/debian-source-fetch
 	scripts/lwip-fetch $(B)/lwip
 	touch $@
 
