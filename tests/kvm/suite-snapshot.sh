@@ -108,6 +108,13 @@ patched memsize 56 '\001'
 snap_refused mem-size 'restore=[^ ]*: guest memory size [0-9]+ is not 4M' "$U" --restore="$tmp/memsize" "$S"
 patched nruns 112 '\377\377\377\000'
 snap_refused runs 'restore=[^ ]*: run table' "$U" --restore="$tmp/nruns" "$S"
+# vCPU state KVM would take and then fail to enter (126, the host's fault
+# in the report): the file's. rflags is at 136 in struct kvm_regs, at
+# vcpu_offset (header offset 88); its byte 2 = 2 sets VM (virtual-8086).
+vcpu_at=$(od -An -tu8 -j88 -N8 "$snap" | tr -d ' ')
+patched rflags $((vcpu_at + 138)) '\002'
+snap_refused vcpu-rflags 'restore=[^ ]*: vCPU flags 0x[0-9a-f]*2[0-9a-f]{4} are not a 64-bit guest' \
+    "$U" --restore="$tmp/rflags" "$S"
 snap_refused other-image 'restore=[^ ]*: taken of another image' "$U" --restore="$snap" "$G/argv.hvt"
 snap_refused not-a-file 'restore=[^ ]*: not a regular file' "$U" --restore="$tmp" "$S"
 check snap-refuses-san 125 'bad magic' "$B/uhvt-san" --restore="$tmp/magic" "$S"
