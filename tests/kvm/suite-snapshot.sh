@@ -61,6 +61,15 @@ check_after snap-continue 10 '^ready counter=41' '^snapshot=0 counter=42 ' \
 check_after snap-not-asked 11 '^ready counter=41' '^snapshot=-4 counter=42 ' "$U" "$S"
 check snap-unwritable 125 "snapshot=$tmp/no/such/x.snap: No such file" \
     "$U" --snapshot="$tmp/no/such/x.snap" "$S"
+# A symlink (planted in a shared directory) is not followed: its target,
+# which the run could otherwise truncate, keeps its bytes.
+echo keep >"$tmp/victim"
+ln -sf "$tmp/victim" "$tmp/link.snap"
+check snap-symlink-refused 125 "snapshot=$tmp/link\.snap: Too many levels of symbolic links" \
+    "$U" --snapshot="$tmp/link.snap" "$S"
+if [ "$(cat "$tmp/victim")" != keep ]; then
+    fail snap-symlink-target-kept "the symlink's target was truncated"
+fi
 
 # A signal handler installed before the ready point: the restored instance
 # registers it with its own monitor, which forwards SIGTERM to it.
