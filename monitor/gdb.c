@@ -82,20 +82,42 @@ int gdb_setup(struct gdb *g, struct vm *vm, const char *spec, char why[WHY_MAX])
         return why_fail(why, "--gdb: accept: %s", strerror(e));
     int one = 1;
     setsockopt(g->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    /* SIGIO when gdb sends: its Ctrl-C must reach a running guest. */
+    /*
+     * SIGIO when gdb sends: its Ctrl-C must reach a running guest.
+     * Non-blocking: a peer that stops reading must not hold uhvt in a
+     * write that --timeout and the ending signals (blocked) cannot end.
+     */
     if (fcntl(g->fd, F_SETOWN, getpid()) < 0 ||
-        fcntl(g->fd, F_SETFL, fcntl(g->fd, F_GETFL) | O_ASYNC) < 0)
+        fcntl(g->fd, F_SETFL, fcntl(g->fd, F_GETFL) | O_ASYNC | O_NONBLOCK) < 0)
         return why_fail(why, "--gdb: O_ASYNC: %s", strerror(errno));
+    g->vm = vm;
     g->attached = true;
     return 0;
 }
 
+/*
+ * All of it, or gdb is given up (detached).  While gdb reads nothing, wait
+ * for room together with the signalfd: an ending signal detaches gdb and
+ * stays pending, so the next KVM_RUN returns at once and the run loop ends
+ * the guest as without gdb.
+ */
 static void send_raw(struct gdb *g, const char *buf, size_t len)
 {
     while (len > 0) {
         ssize_t n = write(g->fd, buf, len);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            int sig_fd = g->vm != NULL ? g->vm->sig_fd : -1;
+            struct pollfd p[2] = {{.fd = g->fd, .events = POLLOUT},
+                                  {.fd = sig_fd, .events = POLLIN}};
+            int r = ppoll(p, sig_fd >= 0 ? 2 : 1,
+                          g->ending ? &(struct timespec){1, 0} : NULL, NULL);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r > 0 && !(p[1].revents & POLLIN))
+                continue;
+        }
         if (n <= 0) {
             g->attached = false;
             return;
@@ -148,7 +170,7 @@ static int next_packet(struct gdb *g, const struct vm *vm)
         if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
         ssize_t n = read(g->fd, g->rbuf, sizeof(g->rbuf));
-        if (n < 0 && errno == EINTR)
+        if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
             continue;
         if (n <= 0)
             return 0;
@@ -493,6 +515,7 @@ void gdb_end(struct gdb *g, struct vm *vm, int status)
         snprintf(s, sizeof(s), "X%02x", status == UHVT_EXIT_ABORT ? SIGABRT
                                         : status == UHVT_EXIT_FAULT ? SIGSEGV
                                         : status > 128 ? (status - 128) & 0xff : SIGKILL);
+    g->ending = true;
     reply(g, s);
     g->attached = false;
     /*

@@ -19,6 +19,8 @@ struct gdb {
     bool attached;   /* false once gdb detached or went away */
     bool stepping;   /* TF set for gdb's 's': the next #DB is ours */
     bool no_ack;     /* gdb asked for QStartNoAckMode */
+    bool ending;     /* gdb_end: a reply waits for room at most a second */
+    const struct vm *vm; /* its signalfd ends a wait for room to send */
     struct gdb_packet in;
     uint8_t rbuf[GDB_PACKET_MAX]; /* read from fd, not yet fed to `in` */
     size_t rpos, rlen;

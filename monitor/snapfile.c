@@ -124,8 +124,44 @@ static int header_check(const struct snapfile_header *h, uint64_t size,
     return 0;
 }
 
+/*
+ * What any uhvt vCPU holds (cpu_x86_64.c): long mode with paging, a 64-bit
+ * code segment, no interrupt waiting (uhvt injects none).  KVM accepts
+ * KVM_SET_REGS/SREGS without these and then fails the VM entry, which
+ * would read as the host's failure (126): a file without them is refused.
+ */
+#define CR0_PE 0x1ULL
+#define CR0_PG 0x80000000ULL
+#define CR4_PAE 0x20ULL
+#define EFER_LME 0x100ULL
+#define EFER_LMA 0x400ULL
+/* The flags a 64-bit guest may hold: bit 1 always set, VM (17) and the reserved ones clear. */
+#define RFLAGS_FIXED 0x2ULL
+#define RFLAGS_ALLOWED 0x3d7fd7ULL
+
+static int cpu_state_check(const struct snapfile_vcpu *v, char why[WHY_MAX])
+{
+    const struct kvm_sregs *s = &v->sregs;
+    if (!(v->regs.rflags & RFLAGS_FIXED) || (v->regs.rflags & ~RFLAGS_ALLOWED))
+        return why_fail(why, "vCPU flags 0x%llx are not a 64-bit guest's",
+                        (unsigned long long)v->regs.rflags);
+    if ((s->cr0 & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG) || !(s->cr4 & CR4_PAE) ||
+        (s->efer & (EFER_LME | EFER_LMA)) != (EFER_LME | EFER_LMA) ||
+        !s->cs.present || !s->cs.l || s->cs.db)
+        return why_fail(why, "vCPU not in 64-bit long mode (cr0 0x%llx, cr4 0x%llx, "
+                             "efer 0x%llx, cs l=%u db=%u)",
+                        (unsigned long long)s->cr0, (unsigned long long)s->cr4,
+                        (unsigned long long)s->efer, s->cs.l, s->cs.db);
+    for (size_t i = 0; i < sizeof(s->interrupt_bitmap) / sizeof(s->interrupt_bitmap[0]); i++)
+        if (s->interrupt_bitmap[i] != 0)
+            return why_fail(why, "vCPU with an interrupt pending");
+    return 0;
+}
+
 static int vcpu_check(const struct snapfile_vcpu *v, char why[WHY_MAX])
 {
+    if (cpu_state_check(v, why) < 0)
+        return -1;
     if (v->nmsrs > SNAPFILE_MSR_MAX)
         return why_fail(why, "%u MSRs, at most %u", v->nmsrs, SNAPFILE_MSR_MAX);
     for (uint32_t i = 0; i < v->nmsrs; i++)

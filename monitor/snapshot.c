@@ -84,7 +84,9 @@ int snapshot_prepare(struct vm *vm, const struct options *o, char why[WHY_MAX])
     s.pm_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
     if (s.pm_fd < 0)
         return why_fail(why, "--snapshot: /proc/self/pagemap: %s", strerror(errno));
-    s.fd = open(o->snapshot, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
+    /* Never through a symlink (another user's, planted in a shared /tmp). */
+    s.fd = open(o->snapshot,
+                O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
     if (s.fd < 0)
         return why_fail(why, "--snapshot=%s: %s", o->snapshot, strerror(errno));
     vm_fd_register(vm, s.pm_fd, VM_FD_PREAD);

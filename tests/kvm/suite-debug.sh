@@ -186,6 +186,29 @@ else
     fail gdb-interrupt "uhvt did not wait for gdb"
 fi
 
+# A gdb peer that asks for memory and never reads the answers cannot keep
+# uhvt from ending: SIGTERM still ends it (143) while they wait for room.
+if bg_start "$tmp/guest" 'waiting for gdb on 127\.0\.0\.1:[0-9]+' 20 "$U" --gdb=0 "$D" spin; then
+    guest_pid=$bg_pid
+    port=$(sed -n 's/.*waiting for gdb on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$tmp/guest")
+    bg_start "$tmp/stall" '^stalled$' 60 "$B/tests/tools/gdbstall" "$port" 100000 || :
+    stall_pid=$bg_pid
+    kill -TERM "$guest_pid"
+    if wait_until 10 ended "$guest_pid"; then bg_stop "$guest_pid" -; else bg_stop "$guest_pid" KILL; fi
+    guest_status=$bg_status
+    bg_stop "$stall_pid"
+    cat "$tmp/stall" "$tmp/guest" >"$tmp/out"
+    if grep -q '^stalled$' "$tmp/stall" && [ "$guest_status" -eq 143 ] &&
+        grep -q 'guest ended by signal 15 (SIGTERM)' "$tmp/guest"; then
+        pass gdb-stalled-peer-sigterm
+    else
+        fail gdb-stalled-peer-sigterm "uhvt did not end on SIGTERM (status $guest_status)"
+    fi
+else
+    cp "$tmp/guest" "$tmp/out"
+    fail gdb-stalled-peer-sigterm "uhvt did not wait for gdb"
+fi
+
 # A Unix socket instead of a port; an existing file is never replaced.
 : >"$tmp/taken.sock"
 check gdb-unix-no-replace 125 'Address already in use' "$U" --gdb="unix:$tmp/taken.sock" "$D"

@@ -61,6 +61,15 @@ check_after snap-continue 10 '^ready counter=41' '^snapshot=0 counter=42 ' \
 check_after snap-not-asked 11 '^ready counter=41' '^snapshot=-4 counter=42 ' "$U" "$S"
 check snap-unwritable 125 "snapshot=$tmp/no/such/x.snap: No such file" \
     "$U" --snapshot="$tmp/no/such/x.snap" "$S"
+# A symlink (planted in a shared directory) is not followed: its target,
+# which the run could otherwise truncate, keeps its bytes.
+echo keep >"$tmp/victim"
+ln -sf "$tmp/victim" "$tmp/link.snap"
+check snap-symlink-refused 125 "snapshot=$tmp/link\.snap: Too many levels of symbolic links" \
+    "$U" --snapshot="$tmp/link.snap" "$S"
+if [ "$(cat "$tmp/victim")" != keep ]; then
+    fail snap-symlink-target-kept "the symlink's target was truncated"
+fi
 
 # A signal handler installed before the ready point: the restored instance
 # registers it with its own monitor, which forwards SIGTERM to it.
@@ -108,6 +117,13 @@ patched memsize 56 '\001'
 snap_refused mem-size 'restore=[^ ]*: guest memory size [0-9]+ is not 4M' "$U" --restore="$tmp/memsize" "$S"
 patched nruns 112 '\377\377\377\000'
 snap_refused runs 'restore=[^ ]*: run table' "$U" --restore="$tmp/nruns" "$S"
+# vCPU state KVM would take and then fail to enter (126, the host's fault
+# in the report): the file's. rflags is at 136 in struct kvm_regs, at
+# vcpu_offset (header offset 88); its byte 2 = 2 sets VM (virtual-8086).
+vcpu_at=$(od -An -tu8 -j88 -N8 "$snap" | tr -d ' ')
+patched rflags $((vcpu_at + 138)) '\002'
+snap_refused vcpu-rflags 'restore=[^ ]*: vCPU flags 0x[0-9a-f]*2[0-9a-f]{4} are not a 64-bit guest' \
+    "$U" --restore="$tmp/rflags" "$S"
 snap_refused other-image 'restore=[^ ]*: taken of another image' "$U" --restore="$snap" "$G/argv.hvt"
 snap_refused not-a-file 'restore=[^ ]*: not a regular file' "$U" --restore="$tmp" "$S"
 check snap-refuses-san 125 'bad magic' "$B/uhvt-san" --restore="$tmp/magic" "$S"

@@ -46,6 +46,12 @@ static inline struct snapfile_header *snapb_build(uint8_t *buf)
     strcpy(h->manifest.e[0].name, "net0");
     h->manifest.e[0].type = UHVT_DEV_NET;
     struct snapfile_vcpu *v = (struct snapfile_vcpu *)(buf + h->vcpu_offset);
+    v->regs.rflags = 0x2;
+    v->sregs.cr0 = 0x80000011; /* PG, ET, PE */
+    v->sregs.cr4 = 0x20;       /* PAE */
+    v->sregs.efer = 0x500;     /* LMA, LME */
+    v->sregs.cs.present = 1;
+    v->sregs.cs.l = 1;
     v->nmsrs = 1;
     v->msrs[0].index = 0xc0000082; /* LSTAR */
     v->msrs[0].data = 0x100000;

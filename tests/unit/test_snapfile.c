@@ -92,6 +92,23 @@ Test(snapfile, vcpu)
     REFUSED("FPU state flag", v->has_xsave = 2);
 }
 
+/* State KVM takes but cannot enter: the file's fault (125), not the host's (126). */
+Test(snapfile, vcpu_state)
+{
+    REFUSED("vCPU flags 0x0", v->regs.rflags = 0);
+    REFUSED("vCPU flags 0x20002", v->regs.rflags = 0x20002);  /* VM: virtual-8086 */
+    REFUSED("vCPU flags 0x8002", v->regs.rflags = 0x8002);    /* reserved bit 15 */
+    REFUSED("vCPU flags", v->regs.rflags = 1ULL << 40);
+    REFUSED("64-bit long mode", v->sregs.cr0 = 0x11);         /* paging off */
+    REFUSED("64-bit long mode", v->sregs.cr4 = 0);
+    REFUSED("64-bit long mode", v->sregs.efer = 0x100);       /* LME without LMA */
+    REFUSED("64-bit long mode", v->sregs.cs.l = 0);
+    REFUSED("64-bit long mode", v->sregs.cs.db = 1);
+    REFUSED("64-bit long mode", v->sregs.cs.present = 0);
+    REFUSED("interrupt pending", v->sregs.interrupt_bitmap[0] = 1ULL << 32);
+    REFUSED("interrupt pending", v->sregs.interrupt_bitmap[3] = 1);
+}
+
 Test(snapfile, runs)
 {
     REFUSED("run 0: unaligned", r[0].gpa = 0x1008);
