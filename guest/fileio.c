@@ -406,7 +406,7 @@ long fileio_mappable(long fd, int shared_write)
         return -EBADF;
     if (f == NULL || f->type != S_IFREG)
         return -ENODEV;
-    if (kind->access == O_WRONLY)
+    if (kind->access == O_WRONLY || (shared_write && kind->access != O_RDWR))
         return -EACCES;
     return shared_write ? -ENODEV : 0;
 }
