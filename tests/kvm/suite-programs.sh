@@ -44,7 +44,7 @@ check_after lua-missing-module 1 '' "module 'nothere' not found" \
 # /tmp): 10,000 rows, close; a second run reopens the file and checks them,
 # PRAGMA integrity_check, and a sort (a window's ORDER BY over 10,000 wide
 # keys) far larger than a 10-page cache, which spills to temporary files.
-mkdir -p "$tmp/sql"
+mkdir -p "$tmp/sql/tmp"
 cat >"$tmp/sql/create.sql" <<'END'
 CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER, s TEXT);
 WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 10000)
@@ -78,6 +78,16 @@ check_left sqlite-sort-spills '^reopened' "the big sort's answer is wrong" \
     grep -qx "sorted|10000|$sorted" "$tmp/out"
 check_left sqlite-reopen-fsck-clean '^reopened' "e2fsck -fn found problems" \
     fsck_clean "$tmp/sql.img"
+# The sort does spill: with its temporary directory on the ext4 disk filled
+# to its last 200 blocks, it fails for want of space where /tmp had room.
+cp "$tmp/sql.img" "$tmp/full.img"
+free=$(dumpe2fs -h "$tmp/full.img" 2>/dev/null | sed -n 's/^Free blocks: *//p')
+bsize=$(dumpe2fs -h "$tmp/full.img" 2>/dev/null | sed -n 's/^Block size: *//p')
+head -c $(((free - 200) * bsize)) /dev/urandom >"$tmp/filler"
+debugfs -w -R "write $tmp/filler /filler" "$tmp/full.img" >/dev/null 2>&1
+check_after sqlite-spill-to-full-disk 1 '^reopened' 'database or disk is full' \
+    "$U" --env=SQLITE_TMPDIR=/data/tmp --block:disk="$tmp/full.img" "$P/sqlite3.hvt" \
+    /data/t.db '.read /data/check.sql'
 
 # musl's consumers (tests/guest/musl_files.c, root disk "root", read-only):
 # /etc/hosts for getaddrinfo, /etc/passwd and /etc/group, a time zone from
