@@ -88,6 +88,14 @@ debugfs -w -R "write $tmp/filler /filler" "$tmp/full.img" >/dev/null 2>&1
 check_after sqlite-spill-to-full-disk 1 '^reopened' 'database or disk is full' \
     "$U" --env=SQLITE_TMPDIR=/data/tmp --block:disk="$tmp/full.img" "$P/sqlite3.hvt" \
     /data/t.db '.read /data/check.sql'
+# The same disk filled by a named file: ENOSPC, and the image is
+# consistent after the clean exit (a run of blocks allocated at once used
+# to keep what it took when the disk ran out midway).
+mkfs.ext4 -q -F "$tmp/fill.img" 4M >/dev/null
+check disk-full-enospc 0 '^wrote [0-9]+ bytes, then No space left on device$' \
+    "$U" --block:disk="$tmp/fill.img" "$G/mount_fill.hvt"
+check_left disk-full-fsck-clean '^closed$' "e2fsck -fn found problems" \
+    fsck_clean "$tmp/fill.img"
 
 # musl's consumers (tests/guest/musl_files.c, root disk "root", read-only):
 # /etc/hosts for getaddrinfo, /etc/passwd and /etc/group, a time zone from
