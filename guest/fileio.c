@@ -387,3 +387,48 @@ long sys_flock(const long a[6])
         return -EINVAL;
     return 0;
 }
+
+/*
+ * mmap of a file, as a copy (mem.c maps the memory): musl maps zoneinfo
+ * files, and programs map files they only read.  A private mapping is a
+ * copy on Linux too, but for pages nobody wrote, which Linux keeps in step
+ * with the file; a read-only shared mapping here does not see later writes
+ * to the file either (docs/files.md).  fileio_mappable: 0, or Linux's
+ * errno for fd (-ENODEV for a writable shared mapping, not supported).
+ */
+long fileio_mappable(long fd, int shared_write)
+{
+    int flags;
+    const struct fd_ops *kind = fd_kind(fd);
+    struct ofile *f = file_get(fd, &flags);
+
+    if (kind == NULL || (f != NULL && f->path))
+        return -EBADF;
+    if (f == NULL || f->type != S_IFREG)
+        return -ENODEV;
+    if (kind->access == O_WRONLY || (shared_write && kind->access != O_RDWR))
+        return -EACCES;
+    return shared_write ? -ENODEV : 0;
+}
+
+/* Fill [p, p + len) from fd's file at off; bytes past its end stay zero. */
+long fileio_map_fill(long fd, void *p, size_t len, long off)
+{
+    int flags;
+    struct ofile *f = file_get(fd, &flags);
+    uint64_t pos = (uint64_t)off;
+
+    if (off < 0)
+        return -EINVAL;
+    for (size_t done = 0; done < len;) {
+        size_t want = len - done > FILE_RW_MAX ? FILE_RW_MAX : len - done;
+        struct iovec v = { (char *)p + done, want };
+        long r = file_io(f, &v, 1, &pos, 0);
+        if (r < 0)
+            return r;
+        if (r == 0)
+            break;
+        done += (size_t)r;
+    }
+    return 0;
+}

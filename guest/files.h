@@ -176,6 +176,10 @@ extern const struct vfs_type tmpfs_type, devfs_type, procfs_type;
  */
 int procfs_magic(struct vfs_node link, struct vfs_node *target, int *fd);
 
+/* fileio.c: mmap of a file, as a copy (mem.c's sys_mmap). */
+long fileio_mappable(long fd, int shared_write);
+long fileio_map_fill(long fd, void *p, size_t len, long off);
+
 /* All of mount m's data durable (sync, syncfs). */
 long vfs_sync_mount(int m);
 

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "files.h"
 #include "runtime.h"
 
 /*
@@ -272,7 +273,10 @@ long sys_brk(const long a[6])
     return (long)want;
 }
 
-/* Anonymous memory only; all of it readable and writable, none executable. */
+/*
+ * Anonymous memory, or a copy of a file (fileio.c); all of it readable and
+ * writable, none executable.
+ */
 long sys_mmap(const long a[6])
 {
     size_t len = mem_pages((size_t)a[1]);
@@ -283,8 +287,10 @@ long sys_mmap(const long a[6])
         return -EINVAL;
     if (type == 0)
         return -EINVAL; /* neither MAP_PRIVATE nor MAP_SHARED */
-    if (!(flags & MAP_ANONYMOUS))
-        return a[4] >= 0 && a[4] <= 2 ? -ENODEV : -EBADF;
+    long r = flags & MAP_ANONYMOUS ? 0 :
+        fileio_mappable(a[4], type == MAP_SHARED && (prot & PROT_WRITE));
+    if (r < 0)
+        return r;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))
         return -EINVAL;
     if (prot & PROT_EXEC)
@@ -292,9 +298,16 @@ long sys_mmap(const long a[6])
     if (len == 0)
         return -ENOMEM;
     uintptr_t p = mem_map(len);
-    if (p != 0 && prot == PROT_NONE)
+    if (p == 0)
+        return -ENOMEM;
+    if (!(flags & MAP_ANONYMOUS) &&
+        (r = fileio_map_fill(a[4], (void *)p, len, a[5])) < 0) {
+        mem_release((void *)p, len);
+        return r;
+    }
+    if (prot == PROT_NONE)
         mem_guard_add(p, p + len);
-    return p == 0 ? -ENOMEM : (long)p;
+    return (long)p;
 }
 
 /*

@@ -133,6 +133,8 @@ tests: $(B)/tests/guest/urunc_argv.hvt
 
 # Guests with a disk mounted (uhvt-cc --mount): mount_*.c at /data.
 $(B)/tests/guest/mount_%.hvt: UHVT_CC_FLAGS := --mount=/data:disk
+# musl_files reads musl's files (/etc, zoneinfo) from an ext4 root.
+$(B)/tests/guest/musl_%.hvt: UHVT_CC_FLAGS := --mount=/:root
 # mount_toy brings its own filesystem behind guest/vfs.h.
 $(B)/tests/guest/mount_toy.hvt: UHVT_CC_FLAGS := --mount=/data:disk -Iguest
 
@@ -155,3 +157,4 @@ $(B)/tests/guest/onext_%.hvt: tests/guest/%.c $(B)/uhvt-cc $(GUEST_RT)
 	$(B)/uhvt-cc -Itests/guest --mount=/data:disk -o $@ $(@:.hvt=.c)
 
 tests: $(ONEXT_TESTS)
+include tests/programs.mk

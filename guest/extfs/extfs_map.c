@@ -168,6 +168,29 @@ static errcode_t map_write_run(void *ctx, blk64_t lblk, blk64_t pblk, blk64_t n,
     return 0;
 }
 
+/* Free blocks kept for the extent tree's growth when allocating a run. */
+#define MAP_SPARE 64
+
+/*
+ * A failed ext2fs_fallocate (ENOSPC) keeps what it did allocate.  Give back
+ * the part past the end of the file, which nothing was written into and
+ * whose blocks e2fsck would find beyond the size; blocks before the end
+ * may hold data, and stay.
+ */
+static void map_undo(struct extfs *x, ext2_ino_t ino, blk64_t first, blk64_t n)
+{
+    struct ext2_inode_large in;
+    uint64_t bs = x->fs->blocksize;
+
+    if (extfs_iget(x, ino, &in) < 0)
+        return;
+    blk64_t eof = (EXT2_I_SIZE(&in) + bs - 1) / bs;
+    blk64_t start = first > eof ? first : eof;
+    if (start < first + n &&
+        ext2fs_punch(x->fs, ino, (struct ext2_inode *)&in, NULL, start, first + n - 1) == 0)
+        (void)extfs_iput(x, ino, &in);
+}
+
 /*
  * Whole blocks [first, first + n) of `buf`: allocated in as few extents as
  * the free space allows (ext2fs_fallocate, initialised: every block is
@@ -192,9 +215,18 @@ long extfs_map_write(struct extfs *x, ext2_ino_t ino, const void *buf,
         return extfs_errno(err);
     if (w.uninit)
         return EXTFS_MAP_NA;
+    /*
+     * ext2fs_fallocate that runs out of space midway keeps blocks it took
+     * but could not map (e2fsck: bitmap differences): near a full disk the
+     * file object goes a block at a time instead, to a clean ENOSPC.
+     */
+    if (ext2fs_free_blocks_count(x->fs->super) < n + MAP_SPARE)
+        return EXTFS_MAP_NA;
     err = ext2fs_fallocate(x->fs, EXT2_FALLOCATE_FORCE_INIT, ino, NULL, ~0ULL, first, n);
-    if (err != 0)
+    if (err != 0) {
+        map_undo(x, ino, first, n);
         return extfs_errno(err);
+    }
     if ((rc = extfs_iget(x, ino, &in)) < 0)
         return rc;
     if ((err = map_runs(x, ino, &in, first, first + n - 1, map_write_run, &w)) != 0)

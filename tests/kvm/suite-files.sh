@@ -9,6 +9,9 @@ kvm_begin
 process_same file_basic
 process_same file_more
 process_same file_libc
+# mmap of a file, a copy in the guest; a shared writable one is ENODEV.
+process_same file_mmap
+guest_says file_mmap-shared-writable '^# shared writable: ENODEV$'
 # 3000 name operations in a fixed pseudo-random order, five orders.
 for seed in 0 1 2 3 4; do
     process_same file_random -- "$seed"
