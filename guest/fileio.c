@@ -188,70 +188,7 @@ long sys_sync(const long a[6])
    write to a full pipe may wait, and another thread may run meanwhile. */
 #define FILEIO_CHUNK (64 * 1024)
 
-/*
- * sendfile: from a file (at *offset, or its own offset) to any descriptor
- * open for writing, a chunk at a time, stopping at end of file or at the
- * first short write.  Linux's checks: both descriptors (EBADF), the source
- * a file (EINVAL), the destination not O_APPEND (EINVAL).
- */
-long sys_sendfile(const long a[6])
-{
-    long out_fd = (int)a[0], in_fd = (int)a[1];
-    off_t *offset = (off_t *)a[2];
-    size_t count = (size_t)a[3], done = 0;
-    const struct fd_ops *in_kind = fd_kind(in_fd), *out_kind = fd_kind(out_fd);
-    int out_flags;
-    struct ofile *f = file_get(in_fd, NULL);
-    uint64_t pos;
-
-    if (in_kind == NULL || in_kind->access == O_WRONLY || (f != NULL && f->path))
-        return -EBADF;
-    if (out_kind == NULL || out_kind->access == O_RDONLY)
-        return -EBADF;
-    (void)fd_obj(out_fd, out_kind, &out_flags);
-    if (f == NULL || f->type == S_IFDIR || (out_flags & O_APPEND))
-        return -EINVAL;
-    if (offset != NULL) {
-        if (!mem_check(offset, sizeof *offset))
-            return -EFAULT;
-        if (*offset < 0)
-            return -EINVAL;
-        pos = (uint64_t)*offset;
-    } else {
-        pos = f->pos;
-    }
-    if (count > FILE_RW_MAX)
-        count = FILE_RW_MAX;
-    char *chunk = count > 0 ? mem_alloc(FILEIO_CHUNK) : NULL;
-    if (count > 0 && chunk == NULL)
-        return -ENOMEM;
-    long r = 0;
-    while (done < count) {
-        size_t want = count - done < FILEIO_CHUNK ? count - done : FILEIO_CHUNK;
-        struct iovec v = { chunk, want };
-        uint64_t at = pos + done;
-        if ((r = file_io(f, &v, 1, &at, 0)) <= 0)
-            break;
-        long w = sys_write((const long[6]){ out_fd, (long)chunk, r });
-        if (w <= 0) {
-            r = w;
-            break;
-        }
-        done += (size_t)w;
-        if (w < r)
-            break;
-    }
-    mem_release(chunk, FILEIO_CHUNK);
-    if (done == 0 && r < 0)
-        return r;
-    if (offset != NULL)
-        *offset = (off_t)(pos + done);
-    else
-        f->pos = pos + done;
-    return (long)done;
-}
-
-/* An offset argument of copy_file_range: the file's own when NULL. */
+/* An offset argument of sendfile or copy_file_range: the file's own when NULL. */
 static long fileio_offset(const off_t *p, struct ofile *f, uint64_t *pos)
 {
     if (p == NULL) {
@@ -266,6 +203,101 @@ static long fileio_offset(const off_t *p, struct ofile *f, uint64_t *pos)
     return 0;
 }
 
+/*
+ * The bounce-buffer loop of sendfile and copy_file_range: up to `len`
+ * bytes of `in` from `at`, each piece handed to `put` (`done` bytes already
+ * went); a short or failed put ends it.  The count copied, or the first
+ * error when nothing was.
+ */
+static long fileio_copy(struct ofile *in, uint64_t at, size_t len,
+                        long (*put)(void *ctx, char *buf, size_t n, size_t done),
+                        void *ctx)
+{
+    if (len == 0)
+        return 0;
+    char *chunk = mem_alloc(FILEIO_CHUNK);
+    if (chunk == NULL)
+        return -ENOMEM;
+    size_t done = 0;
+    long r = 0;
+    while (done < len) {
+        struct iovec v = { chunk, len - done < FILEIO_CHUNK ? len - done : FILEIO_CHUNK };
+        uint64_t from = at + done;
+        if ((r = file_io(in, &v, 1, &from, 0)) <= 0)
+            break;
+        long w = put(ctx, chunk, (size_t)r, done);
+        if (w <= 0) {
+            r = w;
+            break;
+        }
+        done += (size_t)w;
+        if (w < r)
+            break;
+    }
+    mem_release(chunk, FILEIO_CHUNK);
+    return done == 0 && r < 0 ? r : (long)done;
+}
+
+/* sendfile's sink: any writable descriptor, as write(2) would take it. */
+static long fileio_put_fd(void *ctx, char *buf, size_t n, size_t done)
+{
+    (void)done;
+    return sys_write((const long[6]){ *(int *)ctx, (long)buf, (long)n });
+}
+
+/* copy_file_range's sink: the output file at its offset. */
+struct fileio_dest {
+    struct ofile *f;
+    uint64_t at;
+};
+
+static long fileio_put_file(void *ctx, char *buf, size_t n, size_t done)
+{
+    struct fileio_dest *d = ctx;
+    struct iovec v = { buf, n };
+    uint64_t to = d->at + done;
+    return file_io(d->f, &v, 1, &to, 1);
+}
+
+/*
+ * sendfile: from a file (at *offset, or its own offset) to any descriptor
+ * open for writing, a chunk at a time, stopping at end of file or at the
+ * first short write.  Linux's checks: both descriptors (EBADF), the source
+ * a file (EINVAL), the destination not O_APPEND (EINVAL).
+ */
+long sys_sendfile(const long a[6])
+{
+    long out_fd = (int)a[0], in_fd = (int)a[1];
+    off_t *offset = (off_t *)a[2];
+    size_t count = (size_t)a[3];
+    const struct fd_ops *in_kind = fd_kind(in_fd), *out_kind = fd_kind(out_fd);
+    int out_flags;
+    struct ofile *f = file_get(in_fd, NULL);
+    uint64_t pos;
+
+    if (in_kind == NULL || in_kind->access == O_WRONLY || (f != NULL && f->path))
+        return -EBADF;
+    if (out_kind == NULL || out_kind->access == O_RDONLY)
+        return -EBADF;
+    (void)fd_obj(out_fd, out_kind, &out_flags);
+    if (f == NULL || f->type == S_IFDIR || (out_flags & O_APPEND))
+        return -EINVAL;
+    long r = fileio_offset(offset, f, &pos);
+    if (r < 0)
+        return r;
+    if (count > FILE_RW_MAX)
+        count = FILE_RW_MAX;
+    r = fileio_copy(f, pos, count, fileio_put_fd, &out_fd);
+    if (r < 0)
+        return r;
+    size_t done = (size_t)r;
+    if (offset != NULL)
+        *offset = (off_t)(pos + done);
+    else
+        f->pos = pos + done;
+    return (long)done;
+}
+
 /* copy_file_range between two regular files, through a bounce buffer. */
 long sys_copy_file_range(const long a[6])
 {
@@ -273,7 +305,7 @@ long sys_copy_file_range(const long a[6])
     struct ofile *in = file_get((int)a[0], NULL);
     struct ofile *out = file_get((int)a[2], NULL);
     off_t *in_off = (off_t *)a[1], *out_off = (off_t *)a[3];
-    size_t len = (size_t)a[4], done = 0;
+    size_t len = (size_t)a[4];
     uint64_t ip, op;
     long r;
 
@@ -305,28 +337,10 @@ long sys_copy_file_range(const long a[6])
         return -EINVAL; /* overlapping ranges of one file */
     if ((r = vfs_writable(out->n.m)) < 0)
         return r;
-    char *chunk = len > 0 ? mem_alloc(FILEIO_CHUNK) : NULL;
-    if (len > 0 && chunk == NULL)
-        return -ENOMEM;
-    r = 0;
-    while (done < len) {
-        struct iovec v = { chunk, len - done < FILEIO_CHUNK ? len - done : FILEIO_CHUNK };
-        uint64_t at = ip + done, to = op + done;
-        if ((r = file_io(in, &v, 1, &at, 0)) <= 0)
-            break;
-        v.iov_len = (size_t)r;
-        long w = file_io(out, &v, 1, &to, 1);
-        if (w <= 0) {
-            r = w;
-            break;
-        }
-        done += (size_t)w;
-        if (w < r)
-            break;
-    }
-    mem_release(chunk, FILEIO_CHUNK);
-    if (done == 0 && r < 0)
+    struct fileio_dest dest = { out, op };
+    if ((r = fileio_copy(in, ip, len, fileio_put_file, &dest)) < 0)
         return r;
+    size_t done = (size_t)r;
     if (in_off != NULL)
         *in_off = (off_t)(ip + done);
     else
