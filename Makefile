@@ -29,7 +29,7 @@ include tests/fuzz/fuzz.mk
 include bench/bench.mk
 
 # Debian packages the build and the tests need; installed when missing.
-DEPS := gcc make pkg-config libelf-dev liburing-dev libseccomp-dev \
+DEPS := gcc make pkg-config libelf-dev zlib1g-dev liburing-dev libseccomp-dev \
 	libcriterion-dev musl-dev linux-libc-dev qemu-system-x86 \
 	linux-image-amd64 busybox-static cpio kmod iproute2 iputils-ping gnuplot-nox \
 	dpkg-dev debian-archive-keyring curl apache2-utils cppcheck shellcheck gdb \

@@ -59,7 +59,7 @@ int elf_manifest_check(const struct uhvt_manifest *m, char why[ELF_WHY_MAX])
     return 0;
 }
 
-/* Read the uhvt notes of one PT_NOTE segment; other owners are ignored. */
+/* Read the uhvt notes and the GNU build ID of one PT_NOTE segment; other notes are ignored. */
 static int read_notes(Elf *e, const GElf_Phdr *ph, bool *have_abi,
                       bool *have_mft, struct elf_image *img, char *why)
 {
@@ -78,6 +78,16 @@ static int read_notes(Elf *e, const GElf_Phdr *ph, bool *have_abi,
         const char *name = (const char *)d->d_buf + name_off;
         const void *desc = (const char *)d->d_buf + desc_off;
         off = next;
+        /* The first build ID names the image; an unusable one, none. */
+        if (nh.n_namesz == sizeof(ELF_NOTE_GNU) && nh.n_type == NT_GNU_BUILD_ID &&
+            memcmp(name, ELF_NOTE_GNU, sizeof(ELF_NOTE_GNU)) == 0) {
+            if (img->build_id_len == 0 && nh.n_descsz > 0 &&
+                nh.n_descsz <= sizeof(img->build_id)) {
+                memcpy(img->build_id, desc, nh.n_descsz);
+                img->build_id_len = nh.n_descsz;
+            }
+            continue;
+        }
         if (nh.n_namesz != sizeof(UHVT_NOTE_NAME) ||
             memcmp(name, UHVT_NOTE_NAME, sizeof(UHVT_NOTE_NAME)) != 0)
             continue;

@@ -22,6 +22,9 @@ struct elf_load {
     uint32_t flags; /* PF_R, PF_W, PF_X */
 };
 
+/* The longest GNU build ID kept: ld's --build-id=sha1 is 20 bytes. */
+#define ELF_BUILD_ID_MAX 64
+
 struct elf_image {
     uint64_t entry;
     uint64_t end; /* page-aligned end of the highest segment */
@@ -30,6 +33,12 @@ struct elf_image {
     size_t phnum;
     Elf64_Phdr phdr[ELF_PHDR_MAX]; /* handed to the guest for its TLS */
     struct uhvt_manifest manifest;
+    /*
+     * The linker's build ID (a GNU NT_GNU_BUILD_ID note, `--build-id`: a hash
+     * of the whole file), as the image has it; build_id_len 0 without one.
+     */
+    uint8_t build_id[ELF_BUILD_ID_MAX];
+    size_t build_id_len;
     /*
      * A Solo5 hvt image (docs/solo5.md): recognised by its "Solo5" notes,
      * served through solo5_abi.h; `manifest` is then its manifest in uhvt's

@@ -49,10 +49,19 @@ static int set_vcpu(const struct vm_kvm *k, const struct snapfile_vcpu *v,
                      : ioctl(k->vcpu_fd, KVM_SET_FPU, &v->fpu) < 0)
         return why_fail(why, "%s: %s", v->has_xsave ? "KVM_SET_XSAVE" : "KVM_SET_FPU",
                         strerror(errno));
+    /* One KVM_SET_MSRS for all: it stops at the first it refuses. */
+    struct {
+        struct kvm_msrs h;
+        struct kvm_msr_entry e[SNAPFILE_MSR_MAX];
+    } m = {.h.nmsrs = v->nmsrs}; /* at most SNAPFILE_MSR_MAX: snapfile_read */
     for (uint32_t i = 0; i < v->nmsrs; i++)
-        if (vm_kvm_msr_write(k->vcpu_fd, v->msrs[i].index, v->msrs[i].data) < 0)
-            return why_fail(why, "KVM refused MSR 0x%x = 0x%llx", v->msrs[i].index,
-                            (unsigned long long)v->msrs[i].data);
+        m.e[i] = (struct kvm_msr_entry){.index = v->msrs[i].index, .data = v->msrs[i].data};
+    int done = v->nmsrs == 0 ? 0 : ioctl(k->vcpu_fd, KVM_SET_MSRS, &m);
+    if (done < 0)
+        return why_fail(why, "KVM_SET_MSRS: %s", strerror(errno));
+    if ((uint32_t)done < v->nmsrs)
+        return why_fail(why, "KVM refused MSR 0x%x = 0x%llx", v->msrs[done].index,
+                        (unsigned long long)v->msrs[done].data);
     if (ioctl(k->vcpu_fd, KVM_SET_REGS, &v->regs) < 0)
         return why_fail(why, "KVM_SET_REGS: %s", strerror(errno));
     return 0;
@@ -106,7 +115,7 @@ static int image_check(struct vm *vm, const struct options *o, uint64_t *hash,
     if (vm->img.solo5)
         return why_fail(why, "--restore: %s is a Solo5 image: it has no "
                              "uhvt_snapshot() ready point", o->image);
-    return snapshot_image_id(o->image, hash, size, why);
+    return snapshot_image_id(o->image, &vm->img, hash, size, why);
 }
 
 int restore_setup(struct vm *vm, const struct options *o, char why[WHY_MAX])

@@ -42,7 +42,7 @@ struct snapfile_header {
     char monitor[SNAPFILE_VERSION_MAX]; /* UHVT_VERSION, NUL-padded */
     uint32_t abi;      /* UHVT_ABI_VERSION */
     uint32_t kvm_kind; /* enum snapfile_kind */
-    uint64_t image_hash; /* snapfile_hash of the image file */
+    uint64_t image_hash; /* snapshot_image_id: of its build ID, or the file */
     uint64_t image_size; /* bytes */
     uint64_t mem_size;   /* guest memory, as --mem */
     uint64_t tsc_hz;     /* the snapshotted vCPU's */

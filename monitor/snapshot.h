@@ -33,11 +33,12 @@ int snapshot_prepare(struct vm *vm, const struct options *o, char why[WHY_MAX]);
 int snapshot_call(struct vm *vm, void *arg);
 
 /*
- * The identity of the image at `path` (snapfile_hash of its bytes) and its
- * size, which a snapshot records and a restore checks.  0, or -1 with
- * `why`.
+ * The identity of the image at `path`, parsed as `img`, which a snapshot
+ * records and a restore checks: its size, and snapfile_hash of its build ID
+ * (the linker's hash of the whole file, which uhvt-cc asks for) or, for an
+ * image without one, of all its bytes.  0, or -1 with `why`.
  */
-int snapshot_image_id(const char *path, uint64_t *hash, uint64_t *size,
-                      char why[WHY_MAX]);
+int snapshot_image_id(const char *path, const struct elf_image *img,
+                      uint64_t *hash, uint64_t *size, char why[WHY_MAX]);
 
 #endif

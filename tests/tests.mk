@@ -52,6 +52,11 @@ $(B)/tests/guest/%.hvt: tests/guest/%.c tests/guest/wire.h tests/guest/probe.h \
 # with eight, net0 to net7, for the multi-NIC tests.
 $(B)/tests/guest/net_%.hvt: UHVT_CC_FLAGS := --net=net0
 GUEST_TESTS += $(B)/tests/guest/ping8.hvt
+# snap_counter without a build ID: a snapshot then identifies the image by
+# all its bytes (snapshot_image_id), which suite-snapshot checks.
+$(B)/tests/guest/snap_counter_noid.hvt: tests/guest/snap_counter.c $(B)/uhvt-cc $(GUEST_RT)
+	$(B)/uhvt-cc -Wl,--build-id=none -o $@ $<
+GUEST_TESTS += $(B)/tests/guest/snap_counter_noid.hvt
 $(B)/tests/guest/ping8.hvt: examples/ping/ping.c $(B)/uhvt-cc $(GUEST_RT)
 	@mkdir -p $(@D)
 	$(B)/uhvt-cc -Wall -Wextra -Werror $(foreach i,0 1 2 3 4 5 6 7,--net=net$(i)) \

@@ -125,6 +125,21 @@ patched rflags $((vcpu_at + 138)) '\002'
 snap_refused vcpu-rflags 'restore=[^ ]*: vCPU flags 0x[0-9a-f]*2[0-9a-f]{4} are not a 64-bit guest' \
     "$U" --restore="$tmp/rflags" "$S"
 snap_refused other-image 'restore=[^ ]*: taken of another image' "$U" --restore="$snap" "$G/argv.hvt"
+# The image's identity is its build ID (uhvt-cc links one), or, without one,
+# all its bytes: one byte changed, the size the same, is another image.
+cp "$S" "$tmp/other-id.hvt"
+id_at=$(LC_ALL=C grep -obUaP 'GNU\x00' "$S" | head -n 1 | cut -d: -f1)
+printf 'X' | dd of="$tmp/other-id.hvt" bs=1 seek=$((id_at + 4)) conv=notrunc status=none
+snap_refused other-build-id 'restore=[^ ]*: taken of another image' \
+    "$U" --restore="$snap" "$tmp/other-id.hvt"
+N=$G/snap_counter_noid.hvt
+check_after snap-noid-take 0 '^ready counter=41 argc=1$' 'snapshot written to' \
+    "$U" --snapshot="$tmp/noid.snap" "$N"
+check snap-noid-restore 0 '^snapshot=1 counter=42 ' "$U" --restore="$tmp/noid.snap" "$N"
+cp "$N" "$tmp/noid-other.hvt"
+printf 'X' | dd of="$tmp/noid-other.hvt" bs=1 seek=$(($(wc -c <"$N") - 1)) conv=notrunc status=none
+snap_refused noid-other-bytes 'restore=[^ ]*: taken of another image' \
+    "$U" --restore="$tmp/noid.snap" "$tmp/noid-other.hvt"
 snap_refused not-a-file 'restore=[^ ]*: not a regular file' "$U" --restore="$tmp" "$S"
 check snap-refuses-san 125 'bad magic' "$B/uhvt-san" --restore="$tmp/magic" "$S"
 # Solo5 images have no ready point (docs/solo5.md).

@@ -32,6 +32,18 @@ static size_t put_note(uint8_t *p, uint32_t type, const void *desc, size_t len,
     return off + ((descsz + 3) & ~3U);
 }
 
+/* A GNU build ID note of `len` bytes 1, 2, 3... */
+static size_t put_build_id(uint8_t *p, uint32_t len)
+{
+    Elf64_Nhdr nh = {sizeof(ELF_NOTE_GNU), len, NT_GNU_BUILD_ID};
+    memcpy(p, &nh, sizeof(nh));
+    memcpy(p + sizeof(nh), ELF_NOTE_GNU, sizeof(ELF_NOTE_GNU));
+    size_t off = sizeof(nh) + 4; /* "GNU\0" */
+    for (uint32_t i = 0; i < len; i++)
+        p[off + i] = (uint8_t)(i + 1);
+    return off + ((len + 3) & ~3U);
+}
+
 int eb_build(const struct eb_spec *s)
 {
     size_t size = 0x4000 + 0x1000 * EB_LOAD_MAX;
@@ -63,6 +75,8 @@ int eb_build(const struct eb_spec *s)
         notes_len += put_note(buf + notes_off + notes_len, UHVT_NOTE_MANIFEST,
                               &s->manifest, sizeof(s->manifest),
                               sizeof(s->manifest));
+    if (s->build_id_len)
+        notes_len += put_build_id(buf + notes_off + notes_len, s->build_id_len);
     if (notes_len)
         ph[n++] = (Elf64_Phdr){.p_type = PT_NOTE, .p_flags = PF_R,
                                .p_offset = notes_off, .p_filesz = notes_len,

@@ -28,6 +28,7 @@ struct eb_spec {
     uint32_t abi_version;
     uint32_t abi_descsz; /* normally 4 */
     struct uhvt_manifest manifest;
+    uint32_t build_id_len; /* a GNU build ID note of bytes 1, 2, 3...; 0: none */
     size_t truncate; /* if non-zero, keep only this many bytes */
 };
 

@@ -57,6 +57,27 @@ Test(elf, valid_image_parses_and_loads)
     mem_fini(&m);
 }
 
+/* The build ID identifies the image for snapshots; an unusable one is no ID. */
+Test(elf, build_id_read)
+{
+    s.build_id_len = 20;
+    cr_assert_eq(parse_spec(), 0, "%s", why);
+    cr_assert_eq(img.build_id_len, 20);
+    for (unsigned i = 0; i < 20; i++)
+        cr_assert_eq(img.build_id[i], i + 1);
+}
+Test(elf, build_id_absent)
+{
+    cr_assert_eq(parse_spec(), 0, "%s", why);
+    cr_assert_eq(img.build_id_len, 0);
+}
+Test(elf, build_id_too_long_is_none)
+{
+    s.build_id_len = ELF_BUILD_ID_MAX + 1;
+    cr_assert_eq(parse_spec(), 0, "%s", why);
+    cr_assert_eq(img.build_id_len, 0);
+}
+
 Test(elf, not_elf) { s.truncate = 3; refused("not an ELF"); }
 Test(elf, wrong_class) { s.class = ELFCLASS32; refused("64-bit"); }
 Test(elf, wrong_byte_order) { s.data = ELFDATA2MSB; refused("little-endian"); }
