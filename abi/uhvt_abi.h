@@ -370,6 +370,12 @@ enum uhvt_exit {
  * guest sets its own CR4.FSGSBASE.
  */
 #define UHVT_BOOT_FSGSBASE 0x10ULL
+/*
+ * --snapshot-idle: the runtime takes the snapshot (UHVT_HC_SNAPSHOT) the
+ * first time the application waits with nothing to do, for a program that
+ * does not call uhvt_snapshot() (docs/snapshots.md).
+ */
+#define UHVT_BOOT_SNAPSHOT_IDLE 0x20ULL
 
 /* Handed to the guest in rdi.  All addresses are guest-physical. */
 struct uhvt_boot_info {

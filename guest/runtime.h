@@ -87,6 +87,14 @@ int device_first(uint32_t type);
 /* rng.c: a ChaCha20 generator keyed from the boot entropy. */
 void rng_init(const uint8_t seed[UHVT_BOOT_RANDOM_SIZE]);
 void rng_fill(void *buf, size_t len);
+/*
+ * snapshot.c, --snapshot-idle: called where the application is about to
+ * wait with nothing to do; the first time, takes the snapshot.  True in an
+ * instance restored from it (the wait's deadline is stale: return to the
+ * caller, which checks again); 0 otherwise.
+ */
+int snapshot_idle(void);
+
 /* After a restore: mix fresh host entropy into the key (snapshot.c). */
 void rng_reseed(const uint8_t seed[UHVT_BOOT_RANDOM_SIZE]);
 long sys_getrandom(const long a[6]);
@@ -373,6 +381,11 @@ void epoll_forget(int fd);
  */
 int tcpip_arg(const char *arg);
 void tcpip_start(void);
+/*
+ * Wait until input, the deadline (monotonic ns) or a signal; may return
+ * early (callers check again).  The application's one waiting point, so
+ * where --snapshot-idle takes its snapshot (snapshot_idle).
+ */
 void tcpip_wait(uint64_t deadline_ns);
 long tcpip_syscall(unsigned long nr, const long a[6]);
 void tcpip_exit(void);

@@ -14,7 +14,7 @@ static char snapshot_args[SNAPSHOT_ARGS_MAX];
  * TCP ISNs and what getrandom returns), the first ephemeral ports, the
  * clocks.  What stays shared is listed in docs/security.md.
  */
-PUBLIC int uhvt_snapshot(void)
+static int snapshot_take(void)
 {
     struct uhvt_hc_snapshot s = {
         .args = (uintptr_t)snapshot_args,
@@ -34,4 +34,25 @@ PUBLIC int uhvt_snapshot(void)
     tcpip_restore(snapshot_args, s.args_len);
     signal_restored();
     return 1;
+}
+
+PUBLIC int uhvt_snapshot(void)
+{
+    return snapshot_take();
+}
+
+/*
+ * The first wait with nothing pending: the program has initialised, and
+ * sleeps until work comes.  Set before the call, so restored instances
+ * find it taken.  docs/snapshots.md says why uhvt_snapshot() stays the
+ * better ready point for a program that can call it.
+ */
+int snapshot_idle(void)
+{
+    static int taken;
+
+    if (taken || !(boot_info.flags & UHVT_BOOT_SNAPSHOT_IDLE))
+        return 0;
+    taken = 1;
+    return snapshot_take() == 1;
 }

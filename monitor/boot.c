@@ -90,7 +90,7 @@ int boot_write(const struct vm *vm, int argc, char *const argv[], uint64_t tsc_h
 
     /* asm/hwcap2.h's HWCAP2_FSGSBASE: the kernel enabled FSGSBASE for user mode. */
     const unsigned long hwcap2_fsgsbase = 1ul << 1;
-    uint64_t flags = 0;
+    uint64_t flags = vm->boot_flags;
     if (vm->kvm.kind == VM_KVM_PVM) {
         flags |= UHVT_BOOT_PVM;
         if (getauxval(AT_HWCAP2) & hwcap2_fsgsbase)

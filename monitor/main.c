@@ -186,6 +186,7 @@ int main(int argc, char **argv)
     boottrace_mark("main");
     static struct vm vm = {.sig_fd = -1, .stats.fd = -1};
     vm.quiet = o.quiet;
+    vm.boot_flags = o.snapshot_idle ? UHVT_BOOT_SNAPSHOT_IDLE : 0;
     vm.fwd.grace = o.grace;
     stdin_setup(&vm);
     if (setup(&vm, &o, why) < 0) {

@@ -41,6 +41,9 @@ static const char usage_head[] =
     "      --snapshot=FILE  at the guest's ready point (uhvt_snapshot()), save\n"
     "                       it to FILE and exit 0 (docs/snapshots.md)\n"
     "      --snapshot-continue  after saving, let the guest run on\n"
+    "      --snapshot-idle  take it the first time the application waits\n"
+    "                       with nothing to do, for a program that does not\n"
+    "                       call uhvt_snapshot() (an unchanged one)\n"
     "      --restore=FILE   resume the snapshot FILE of APP.hvt instead of\n"
     "                       booting it; ARGS reach its uhvt_snapshot() call\n"
     "  -h, --help           this text\n"
@@ -209,7 +212,7 @@ const char *options_dev_value(const struct options *o,
  */
 enum {
     OPT_BOOT_TRACE = 1, OPT_KVM_STATS, OPT_GDB, OPT_DUMPCORE, OPT_PROFILE,
-    OPT_SNAPSHOT, OPT_SNAPSHOT_CONTINUE, OPT_RESTORE, OPT_GRACE, OPT_ENV,
+    OPT_SNAPSHOT, OPT_SNAPSHOT_CONTINUE, OPT_SNAPSHOT_IDLE, OPT_RESTORE, OPT_GRACE, OPT_ENV,
 };
 #define OPTIONAL_VALUE OPT_DUMPCORE
 
@@ -225,6 +228,7 @@ static const struct {
     {"profile", OPT_PROFILE, true},
     {"snapshot", OPT_SNAPSHOT, true},
     {"snapshot-continue", OPT_SNAPSHOT_CONTINUE, false},
+    {"snapshot-idle", OPT_SNAPSHOT_IDLE, false},
     {"restore", OPT_RESTORE, true},
     {"grace", OPT_GRACE, true}, {"env", OPT_ENV, true},
 };
@@ -312,6 +316,7 @@ static enum options_result apply(char letter, const char *value,
     case OPT_PROFILE: o->profile = value; return OPTIONS_RUN;
     case OPT_SNAPSHOT: o->snapshot = value; return OPTIONS_RUN;
     case OPT_SNAPSHOT_CONTINUE: o->snapshot_continue = true; return OPTIONS_RUN;
+    case OPT_SNAPSHOT_IDLE: o->snapshot_idle = true; return OPTIONS_RUN;
     case OPT_RESTORE: o->restore = value; return OPTIONS_RUN;
     case 'h': return OPTIONS_HELP;
     default: return OPTIONS_VERSION;
@@ -400,8 +405,9 @@ enum options_result options_parse(int argc, char **argv, struct options *o,
         snprintf(why, OPTIONS_WHY_MAX, "--snapshot and --restore together");
         return OPTIONS_ERROR;
     }
-    if (o->snapshot_continue && o->snapshot == NULL) {
-        snprintf(why, OPTIONS_WHY_MAX, "--snapshot-continue needs --snapshot=FILE");
+    if ((o->snapshot_continue || o->snapshot_idle) && o->snapshot == NULL) {
+        snprintf(why, OPTIONS_WHY_MAX, "--snapshot-%s needs --snapshot=FILE",
+                 o->snapshot_continue ? "continue" : "idle");
         return OPTIONS_ERROR;
     }
     o->image = argv[i];

@@ -39,6 +39,7 @@ struct options {
     const char *profile;   /* --profile=FILE[,hz=N] */
     const char *snapshot;  /* --snapshot=FILE (snapshot.h) */
     bool snapshot_continue; /* --snapshot-continue */
+    bool snapshot_idle;     /* --snapshot-idle */
     const char *restore;   /* --restore=FILE (restore.h) */
     unsigned grace;        /* --grace, seconds */
     size_t nenv;           /* --env values, in order: KEY=VALUE or KEY */

@@ -60,6 +60,8 @@ struct vm {
         int timer;          /* kernel POSIX timer id, -1 if none */
         int first;          /* the first forwarded signal */
     } fwd;
+    /* UHVT_BOOT_* flags the options ask for (--snapshot-idle). */
+    uint64_t boot_flags;
     /* The guest's environment ("KEY=VALUE"), after argv in the boot info. */
     int envc;
     char *const *env;

@@ -310,12 +310,14 @@ static int stack_work(void)
 void tcpip_wait(uint64_t deadline_ns)
 {
     if (!cfg.up) {
+        if (clock_monotonic() < deadline_ns && snapshot_idle())
+            return;
         clock_sleep_until(deadline_ns);
         return;
     }
     int got = stack_work();
     uint64_t now = clock_monotonic();
-    if (got > 0 || now >= deadline_ns)
+    if (got > 0 || now >= deadline_ns || snapshot_idle())
         return;
 
     /* Sleep until input, the deadline or lwIP's next timer. */

@@ -168,6 +168,33 @@ server_tests() {
         fail server-data-save "redis-server on /data never got ready"
     fi
 
+    # Redis unchanged, snapshotted where it first waits with nothing to do
+    # (--snapshot-idle): it has loaded dump.rdb from /data and listens.  A
+    # restore answers at once, with the data, without booting again.
+    check_after server-snapshot-idle 0 'DB loaded from disk' 'snapshot written to' \
+        "$U" --net:service=uhvtr0 --block:data="$img" --snapshot="$tmp/redis.snap" \
+        --snapshot-idle "$R/redis-server-data.hvt" --ipv4=$RA/24 --port 6379 \
+        --protected-mode no --dir /data --save ''
+    bg_start "$tmp/srv5.log" '^uhvt: ' 0 "$U" --net:service=uhvtr0 --block:data="$img" \
+        --restore="$tmp/redis.snap" "$R/redis-server-data.hvt" --ipv4=$RA/24 || :
+    if wait_until 10 sh -c "[ \"\$(timeout 2 '$R/redis-cli' -h $RA PING)\" = PONG ]"; then
+        check server-restored-data 0 '^across runs$' "$R/redis-cli" -h "$RA" GET kept
+        check server-restored-set 0 '^OK$' "$R/redis-cli" -h "$RA" SET fresh 1
+        bg_stop "$bg_pid" TERM
+        cp "$tmp/srv5.log" "$tmp/out"
+        if grep -q 'Server initialized' "$tmp/srv5.log"; then
+            fail server-restored-not-booted "the restored Redis initialised again"
+        elif [ "$bg_status" -eq 0 ] && grep -q 'ready to exit, bye bye' "$tmp/srv5.log"; then
+            pass server-restored-not-booted
+        else
+            fail server-restored-not-booted "exit status $bg_status after SIGTERM"
+        fi
+    else
+        bg_stop "$bg_pid" KILL
+        cp "$tmp/srv5.log" "$tmp/out"
+        fail server-restored-data "the restored Redis never answered PING"
+    fi
+
     # SIGTERM to uhvt: Redis's own handler runs its shutdown.
     if server_start "$tmp/srv2.log" --save ''; then
         bg_stop "$bg_pid" TERM
