@@ -109,3 +109,16 @@ Test(options, errors)
     cr_assert_eq(PARSE(&o, why, "--help"), OPTIONS_HELP);
     cr_assert_eq(PARSE(&o, why, "-V"), OPTIONS_VERSION);
 }
+
+Test(options, snapshot_modifiers_need_snapshot)
+{
+    struct options o;
+    char why[OPTIONS_WHY_MAX];
+    cr_assert_eq(PARSE(&o, why, "--snapshot-idle", "a.hvt"), OPTIONS_ERROR);
+    cr_assert(strstr(why, "--snapshot-idle needs --snapshot=FILE") != NULL, "%s", why);
+    cr_assert_eq(PARSE(&o, why, "--snapshot-continue", "a.hvt"), OPTIONS_ERROR);
+    cr_assert(strstr(why, "--snapshot-continue needs") != NULL, "%s", why);
+    cr_assert_eq(PARSE(&o, why, "--snapshot=s", "--snapshot-idle", "a.hvt"), OPTIONS_RUN, "%s", why);
+    cr_assert(o.snapshot_idle);
+    cr_assert(!o.snapshot_continue);
+}
