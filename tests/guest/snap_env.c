@@ -1,7 +1,8 @@
-/* snap_env.c: a restore's --env reaches the restored guest; a run that ends before its ready point (argv[1] "exit" or "fault") keeps the old snapshot. */
+/* snap_env.c: a restore's --env reaches the restored guest (at uhvt_snapshot, or argv[1] "idle": at the first wait); a run that ends before its ready point ("exit", "fault") keeps the old snapshot. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <uhvt.h>
 
 extern char **environ;
@@ -34,6 +35,13 @@ int main(int argc, char **argv)
         volatile int *p = NULL;
         printf("%d\n", *p);
         return 8;
+    }
+    if (strcmp(mode, "idle") == 0) {
+        /* The ready point under --snapshot-idle: a restore wakes inside it. */
+        show("waiting");
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+        show("woke");
+        return 0;
     }
     show("ready");
     int r = uhvt_snapshot();

@@ -7,14 +7,7 @@ kvm_begin
 
 S=$G/snap_counter.hvt
 E=$G/snap_env.hvt
-# Snapshots are written where O_TMPFILE works: the scratch directory,
-# unless its filesystem lacks it (9p, the nested VM's root): then /dev/shm.
-sd=$tmp
-if "$U" --snapshot="$tmp/probe.snap" "$G/snap_exit.hvt" 2>&1 | grep -q 'does not support it'; then
-    sd=$(mktemp -d /dev/shm/uhvt-snap.XXXXXX) || sd=$tmp
-    # shellcheck disable=SC2016 # expanded when the suite ends
-    kvm_at_exit 'rm -rf "$sd"'
-fi
+snap_dir # sd: where O_TMPFILE works
 snap=$sd/counter.snap
 
 # field_of NAME FILE: the value of NAME=... in the guest's line in FILE.
@@ -117,6 +110,22 @@ else
     pass snap-file-no-temporary
 fi
 
+# ---- a restore's --env: set as setenv would, the rest the snapshot's ----
+check snap-env-restored 0 '^restored KEEP=old CHANGE=new NEW=added HOME=/ count=5$' \
+    "$U" --restore="$kept" --env=CHANGE=new --env=NEW=added "$E"
+check snap-env-unchanged 0 '^restored KEEP=old CHANGE=old NEW=- HOME=/ count=4$' \
+    "$U" --restore="$kept" "$E"
+# A restore woken inside a system call (--snapshot-idle) sets them too.
+check_after snap-env-idle-take 0 '^waiting KEEP=old CHANGE=- NEW=- HOME=/ count=3$' \
+    'snapshot written to .*idle-env\.snap' \
+    "$U" --env=KEEP=old --snapshot="$sd/idle-env.snap" --snapshot-idle "$E" idle
+check snap-env-idle-restored 0 '^woke KEEP=old CHANGE=new NEW=- HOME=/ count=4$' \
+    "$U" --restore="$sd/idle-env.snap" --env=CHANGE=new "$E"
+# The last of one KEY wins; KEY alone is the host's value, left out unset.
+check snap-env-host 0 '^restored KEEP=host CHANGE=2 NEW=- HOME=/ count=4$' \
+    env KEEP=host "$U" --restore="$kept" --env=CHANGE=1 --env=CHANGE=2 --env=KEEP \
+    --env=UHVT_SNAP_UNSET_VAR "$E"
+
 # A signal handler installed before the ready point: the restored instance
 # registers it with its own monitor, which forwards SIGTERM to it.
 check_after snap-signal-take 0 '^ready$' 'snapshot written' \
@@ -139,16 +148,16 @@ fi
 # snapshotted at its first wait, and resumes from inside it ----
 W=$G/snap_wait.hvt
 check_after snap-idle-take 0 '^waiting counter=41$' \
-    'snapshot written to .*wait\.snap' "$U" --snapshot="$tmp/wait.snap" --snapshot-idle "$W"
+    'snapshot written to .*wait\.snap' "$U" --snapshot="$sd/wait.snap" --snapshot-idle "$W"
 if grep -q '^woke' "$tmp/out"; then
     fail snap-idle-at-first-wait "the guest ran past its first wait"
 else
     pass snap-idle-at-first-wait
 fi
 check snap-idle-restore 0 '^woke counter=42 before=[0-9a-f]{4} random=' \
-    "$U" --restore="$tmp/wait.snap" "$W"
+    "$U" --restore="$sd/wait.snap" "$W"
 cp "$tmp/out" "$tmp/w1"
-check snap-idle-restore-again 0 '^woke counter=42 ' "$U" --restore="$tmp/wait.snap" "$W"
+check snap-idle-restore-again 0 '^woke counter=42 ' "$U" --restore="$sd/wait.snap" "$W"
 w1=$(sed -n 's/^woke .* random=//p' "$tmp/w1")
 w2=$(sed -n 's/^woke .* random=//p' "$tmp/out")
 # Drawn before the snapshot: shared by its instances (docs/security.md).
@@ -208,13 +217,18 @@ snap_refused other-build-id 'restore=[^ ]*: taken of another image' \
     "$U" --restore="$snap" "$tmp/other-id.hvt"
 N=$G/snap_counter_noid.hvt
 check_after snap-noid-take 0 '^ready counter=41 argc=1$' 'snapshot written to' \
-    "$U" --snapshot="$tmp/noid.snap" "$N"
-check snap-noid-restore 0 '^snapshot=1 counter=42 ' "$U" --restore="$tmp/noid.snap" "$N"
+    "$U" --snapshot="$sd/noid.snap" "$N"
+check snap-noid-restore 0 '^snapshot=1 counter=42 ' "$U" --restore="$sd/noid.snap" "$N"
 cp "$N" "$tmp/noid-other.hvt"
 printf 'X' | dd of="$tmp/noid-other.hvt" bs=1 seek=$(($(wc -c <"$N") - 1)) conv=notrunc status=none
 snap_refused noid-other-bytes 'restore=[^ ]*: taken of another image' \
-    "$U" --restore="$tmp/noid.snap" "$tmp/noid-other.hvt"
+    "$U" --restore="$sd/noid.snap" "$tmp/noid-other.hvt"
 snap_refused not-a-file 'restore=[^ ]*: not a regular file' "$U" --restore="$tmp" "$S"
+# A restore's --env that does not fit the room the runtime left: refused,
+# not silently dropped.
+big=$(head -c 3000 /dev/zero | tr '\0' x)
+snap_refused env-room '--env=B=x+: the restored guest has room for [0-9]+ bytes' \
+    "$U" --restore="$kept" --env=A="$big" --env=B="$big" "$E"
 check snap-refuses-san 125 'bad magic' "$B/uhvt-san" --restore="$tmp/magic" "$S"
 # Solo5 images have no ready point (docs/solo5.md).
 check snap-refuses-solo5 125 'snapshot: .*hello\.hvt is a Solo5 image' \
