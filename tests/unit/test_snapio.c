@@ -22,6 +22,14 @@ static void scratch(char dir[64])
     cr_assert_not_null(mkdtemp(dir));
 }
 
+/* Remove what scratch made. */
+static void unscratch(const char *dir)
+{
+    char cmd[96];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
 static void put_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -78,8 +86,7 @@ Test(snapio, old_file_kept_until_named_then_replaced_whole)
     cr_assert_eq(system(cmd), 0);
     close(f.fd);
     close(f.dir_fd);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+    unscratch(dir);
 }
 
 Test(snapio, new_file_and_relative_name)
@@ -95,6 +102,7 @@ Test(snapio, new_file_and_relative_name)
     cr_assert_eq(snapio_name(&f), 0, "%s", strerror(errno));
     cr_assert_str_eq(get_file("n.snap", buf, sizeof(buf)), "x");
     cr_assert_eq(chdir(cwd), 0);
+    unscratch(dir);
 }
 
 Test(snapio, symlink_and_directory_refused)
@@ -117,6 +125,7 @@ Test(snapio, symlink_and_directory_refused)
     snprintf(path, sizeof(path), "%s/no/such.snap", dir);
     cr_assert_eq(snapio_open(&f, "--snapshot", path, why), -1);
     cr_assert(strstr(why, "No such file or directory"), "%s", why);
+    unscratch(dir);
 }
 
 /* The BPF of a filter with exit_group, and snapshot_rules(vm) or snapio_rules(f). */
