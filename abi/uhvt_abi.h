@@ -315,18 +315,21 @@ struct uhvt_net_frame {
  * inside this call, then exits (or, with --snapshot-continue, returns
  * `restored` 0).  Every instance restored from the file (uhvt --restore)
  * returns from the same call with `restored` 1, fresh `random` bytes, the
- * new vCPU's `tsc_freq`, and the restoring command line's guest arguments
- * (those after the image) at `args`: each with its NUL, packed, at most
+ * new vCPU's `tsc_freq`, and at `args` the restoring command line's guest
+ * arguments (those after the image), then its --env entries ("KEY=VALUE",
+ * in the order given, `envc` of them): each with its NUL, packed, at most
  * `args_len` bytes (out: the bytes written; arguments that do not fit are
- * left out whole).  Without --snapshot or --restore: ret UHVT_ENODEV,
- * nothing else written.  A snapshot the monitor could not write: UHVT_EIO.
+ * left out whole; the monitor refuses a restore whose entries do not).
+ * The runtime sets each entry in the restored environment, as setenv
+ * would.  Without --snapshot or --restore: ret UHVT_ENODEV, nothing else
+ * written.  A snapshot the monitor could not write: UHVT_EIO.
  */
 struct uhvt_hc_snapshot {
     uhvt_gpa_t args;   /* room for the restoring instance's arguments */
     uint32_t args_len; /* in/out */
     int32_t ret;       /* out */
     uint32_t restored; /* out: 1 in a restored instance */
-    uint32_t pad;
+    uint32_t envc;     /* out, when restored: the last envc strings at args */
     uint64_t tsc_freq; /* out, when restored: TSC ticks per second now */
     uint8_t random[UHVT_BOOT_RANDOM_SIZE]; /* out, when restored */
 };

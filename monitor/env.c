@@ -65,3 +65,44 @@ int env_build(const struct options *o, char ***out, int *count, char why[WHY_MAX
     *count = n;
     return 0;
 }
+
+/* Append "ENTRY" or, with a `value`, "ENTRY=VALUE", and its NUL; 0 or -1 when full. */
+static int env_append(char *buf, uint32_t room, uint32_t *used, const char *entry,
+                      const char *value)
+{
+    size_t k = strlen(entry), v = value != NULL ? strlen(value) + 1 : 0;
+    if (k + v + 1 > room - *used)
+        return -1;
+    char *p = buf + *used;
+    memcpy(p, entry, k);
+    if (value != NULL) {
+        p[k] = '=';
+        memcpy(p + k + 1, value, v - 1);
+    }
+    p[k + v] = '\0';
+    *used += (uint32_t)(k + v + 1);
+    return 0;
+}
+
+int env_pack(const struct options *o, char *buf, uint32_t room, uint32_t *used,
+             uint32_t *count, char why[WHY_MAX])
+{
+    *count = 0;
+    for (size_t i = 0; i < o->nenv; i++) {
+        const char *e = o->env[i], *v = NULL;
+        if (strchr(e, '=') == NULL) {
+            v = getenv(e);
+            if (v == NULL)
+                continue; /* as at boot: nothing to set */
+            if (strlen(e) + 1 + strlen(v) > OPTIONS_ENV_LEN)
+                return why_fail(why, "--env=%s: the host's value makes it longer "
+                                     "than %u bytes", e, OPTIONS_ENV_LEN);
+        }
+        if (env_append(buf, room, used, e, v) < 0)
+            return why_fail(why, "--env=%.64s: the restored guest has room for "
+                                 "%u bytes of arguments and environment, and "
+                                 "they need more", e, room);
+        (*count)++;
+    }
+    return 0;
+}

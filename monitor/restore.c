@@ -12,6 +12,7 @@
 #include "boottrace.h"
 #include "cpu_x86_64.h"
 #include "devices.h"
+#include "env.h"
 #include "snapfile.h"
 #include "snapshot.h"
 
@@ -90,6 +91,8 @@ static int answer_call(struct vm *vm, const struct options *o, uint64_t call_gpa
         memcpy(args + used, o->guest_argv[i], len);
         used += (uint32_t)len;
     }
+    if (env_pack(o, args, room, &used, &a.envc, why) < 0)
+        return -1;
     a.args_len = used;
     a.ret = UHVT_OK;
     a.restored = 1;

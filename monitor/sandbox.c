@@ -11,6 +11,7 @@
 
 #include "debug.h"
 #include "output.h"
+#include "snapshot.h"
 
 /*
  * The filter being built, and the first rule it refused: the rules read as
@@ -99,17 +100,6 @@ int sandbox_enter(const struct vm *vm, char why[WHY_MAX])
         allow(&r, SCMP_SYS(timer_settime), 1, FD(vm->fwd.timer), ANY);
     /* main: the end. */
     allow(&r, SCMP_SYS(exit_group), 0, ANY, ANY);
-    /*
-     * snapshot_call, only under --snapshot: the vCPU state it saves (the
-     * file and /proc/self/pagemap are registered fds, below).
-     */
-    static const unsigned long snapshot_reqs[] = {
-        KVM_GET_XSAVE, KVM_GET_FPU, KVM_GET_XCRS, KVM_GET_MSRS,
-    };
-    if (vm->snap != NULL)
-        for (size_t i = 0; i < sizeof(snapshot_reqs) / sizeof(snapshot_reqs[0]); i++)
-            allow(&r, SCMP_SYS(ioctl), 2, FD(vcpu),
-                  SCMP_A1(SCMP_CMP_EQ, snapshot_reqs[i]));
     /* Devices: each call only on the fds registered for it. */
     allow_dev_fds(&r, vm, SCMP_SYS(readv), VM_FD_READ);
     allow_dev_fds(&r, vm, SCMP_SYS(write), VM_FD_WRITE);
@@ -125,6 +115,9 @@ int sandbox_enter(const struct vm *vm, char why[WHY_MAX])
     allow_dev_fds(&r, vm, SCMP_SYS(io_uring_enter), VM_FD_URING);
     /* --gdb, --dumpcore, --profile: their own rules, none unless given. */
     if (r.rc == 0 && (r.rc = debug_rules(vm, r.ctx)) < 0)
+        r.nr = -1;
+    /* --snapshot: its own rules (snapshot.h), none unless given. */
+    if (r.rc == 0 && (r.rc = snapshot_rules(vm, r.ctx)) < 0)
         r.nr = -1;
 
     if (r.rc < 0) {

@@ -9,6 +9,7 @@
 
 #include "elf.h"
 #include "mem.h"
+#include "snapio.h"
 
 /*
  * What the runtime and the monitor set: the SYSCALL entry, the TLS bases
@@ -63,22 +64,6 @@ uint64_t snapfile_hash(const void *data, uint64_t len)
 static int within(uint64_t off, uint64_t len, uint64_t size)
 {
     return off <= size && len <= size - off;
-}
-
-static int pread_all(int fd, void *buf, size_t len, uint64_t off)
-{
-    uint8_t *p = buf;
-    while (len > 0) {
-        ssize_t n = pread(fd, p, len, (off_t)off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        off += (uint64_t)n;
-        len -= (size_t)n;
-    }
-    return 0;
 }
 
 static int header_check(const struct snapfile_header *h, uint64_t size,
@@ -211,11 +196,11 @@ int snapfile_read(int fd, struct snapfile *s, char why[WHY_MAX])
     if (!S_ISREG(st.st_mode))
         return why_fail(why, "not a regular file");
     uint64_t size = (uint64_t)st.st_size;
-    if (size < sizeof(s->h) || pread_all(fd, &s->h, sizeof(s->h), 0) < 0)
+    if (size < sizeof(s->h) || snapio_pread(fd, &s->h, sizeof(s->h), 0) < 0)
         return why_fail(why, "too short for a snapshot header");
     if (header_check(&s->h, size, why) < 0)
         return -1;
-    if (pread_all(fd, &s->vcpu, sizeof(s->vcpu), s->h.vcpu_offset) < 0)
+    if (snapio_pread(fd, &s->vcpu, sizeof(s->vcpu), s->h.vcpu_offset) < 0)
         return why_fail(why, "cannot read the vCPU section");
     if (vcpu_check(&s->vcpu, why) < 0)
         return -1;
@@ -223,8 +208,8 @@ int snapfile_read(int fd, struct snapfile *s, char why[WHY_MAX])
         s->runs = calloc(s->h.nruns, sizeof(*s->runs));
         if (s->runs == NULL)
             return why_fail(why, "run table: %s", strerror(errno));
-        if (pread_all(fd, s->runs, s->h.nruns * sizeof(*s->runs),
-                      s->h.runs_offset) < 0) {
+        if (snapio_pread(fd, s->runs, s->h.nruns * sizeof(*s->runs),
+                         s->h.runs_offset) < 0) {
             snapfile_free(s);
             return why_fail(why, "cannot read the run table");
         }

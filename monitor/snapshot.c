@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <seccomp.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "cpu_x86_64.h"
 #include "snapfile.h"
+#include "snapio.h"
 
 /* Zero pages between two touched ones are stored too, up to this many:
  * fewer runs make fewer mappings in every restored instance. */
@@ -24,8 +26,7 @@
 #define PM_SWAPPED (1ULL << 62)
 
 struct snapshot {
-    const char *path;
-    int fd;       /* the snapshot file */
+    struct snapio_file file; /* unnamed until written */
     int pm_fd;    /* /proc/self/pagemap */
     bool proceed; /* --snapshot-continue */
     bool taken;
@@ -80,7 +81,6 @@ int snapshot_prepare(struct vm *vm, const struct options *o, char why[WHY_MAX])
         return why_fail(why, "--snapshot: this kernel's KVM lacks "
                              "KVM_CAP_IMMEDIATE_EXIT");
     static struct snapshot s;
-    s.path = o->snapshot;
     s.proceed = o->snapshot_continue;
     if (snapshot_image_id(o->image, &vm->img, &s.image_hash, &s.image_size, why) < 0)
         return -1;
@@ -94,13 +94,14 @@ int snapshot_prepare(struct vm *vm, const struct options *o, char why[WHY_MAX])
     s.pm_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
     if (s.pm_fd < 0)
         return why_fail(why, "--snapshot: /proc/self/pagemap: %s", strerror(errno));
-    /* Never through a symlink (another user's, planted in a shared /tmp). */
-    s.fd = open(o->snapshot,
-                O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
-    if (s.fd < 0)
-        return why_fail(why, "--snapshot=%s: %s", o->snapshot, strerror(errno));
+    /*
+     * Written unnamed, named only when complete: a run that fails before
+     * its ready point leaves an earlier snapshot as it was.
+     */
+    if (snapio_open(&s.file, "--snapshot", o->snapshot, why) < 0)
+        return -1;
     vm_fd_register(vm, s.pm_fd, VM_FD_PREAD);
-    vm_fd_register(vm, s.fd, VM_FD_PWRITE | VM_FD_SYNC);
+    vm_fd_register(vm, s.file.fd, VM_FD_PWRITE | VM_FD_SYNC);
     vm->snap = &s;
     return 0;
 }
@@ -188,28 +189,12 @@ static int64_t scan_memory(struct snapshot *s, const struct mem *m)
     return (int64_t)nruns;
 }
 
-static int pwrite_all(int fd, const void *buf, uint64_t len, uint64_t off)
-{
-    const uint8_t *p = buf;
-    while (len > 0) {
-        ssize_t n = pwrite(fd, p, len, (off_t)off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        off += (uint64_t)n;
-        len -= (uint64_t)n;
-    }
-    return 0;
-}
-
 static uint64_t round_up(uint64_t v, uint64_t to)
 {
     return (v + to - 1) / to * to;
 }
 
-/* Lay out and write the file; the header last.  0, or -1 with errno. */
+/* Lay out and write the file, sync it and name it.  0, or -1 with errno. */
 static int write_file(struct vm *vm, struct snapshot *s, uint64_t call_gpa)
 {
     int64_t nruns = scan_memory(s, &vm->mem);
@@ -244,7 +229,7 @@ static int write_file(struct vm *vm, struct snapshot *s, uint64_t call_gpa)
         struct snapfile_run *r = &s->runs[i];
         uint64_t len = r->pages * SNAPFILE_PAGE;
         r->offset = off;
-        if (pwrite_all(s->fd, mem_ptr(&vm->mem, r->gpa, len), len, off) < 0)
+        if (snapio_pwrite(s->file.fd, mem_ptr(&vm->mem, r->gpa, len), len, off) < 0)
             return -1;
         off += len;
         h->pages += r->pages;
@@ -252,13 +237,35 @@ static int write_file(struct vm *vm, struct snapshot *s, uint64_t call_gpa)
     h->data_size = off - h->data_offset;
     h->file_size = off;
     h->manifest = vm->img.manifest;
-    if (pwrite_all(s->fd, &s->vcpu, sizeof(s->vcpu), h->vcpu_offset) < 0 ||
-        pwrite_all(s->fd, s->runs, (uint64_t)nruns * sizeof(*s->runs),
-                   h->runs_offset) < 0 ||
-        fdatasync(s->fd) < 0 || pwrite_all(s->fd, h, sizeof(*h), 0) < 0 ||
-        fdatasync(s->fd) < 0)
+    if (snapio_pwrite(s->file.fd, &s->vcpu, sizeof(s->vcpu), h->vcpu_offset) < 0 ||
+        snapio_pwrite(s->file.fd, s->runs, (uint64_t)nruns * sizeof(*s->runs),
+                      h->runs_offset) < 0 ||
+        snapio_pwrite(s->file.fd, h, sizeof(*h), 0) < 0 ||
+        fdatasync(s->file.fd) < 0 || snapio_name(&s->file) < 0)
         return -1;
     return 0;
+}
+
+int snapshot_rules(const struct vm *vm, void *seccomp_ctx)
+{
+    scmp_filter_ctx ctx = seccomp_ctx;
+    const struct snapshot *s = vm->snap;
+    if (s == NULL)
+        return 0;
+    /*
+     * snapshot_call: the vCPU state it saves (KVM_GET_REGS, KVM_GET_SREGS
+     * and KVM_RUN are allowed anyway).  The file and /proc/self/pagemap
+     * are registered fds (pwrite64, fdatasync; pread64).
+     */
+    static const unsigned long reqs[] = {
+        KVM_GET_XSAVE, KVM_GET_FPU, KVM_GET_XCRS, KVM_GET_MSRS,
+    };
+    int rc = 0;
+    for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]) && rc == 0; i++)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
+                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vm->kvm.vcpu_fd),
+                              SCMP_A1(SCMP_CMP_EQ, reqs[i]));
+    return rc ? rc : snapio_rules(&s->file, ctx);
 }
 
 int snapshot_call(struct vm *vm, void *arg)
@@ -282,11 +289,11 @@ int snapshot_call(struct vm *vm, void *arg)
         e = errno;
     if (e != 0) {
         vm_report(vm, "--snapshot=%s: the host could not write the snapshot: %s",
-                  s->path, strerrordesc_np(e));
+                  s->file.path, strerrordesc_np(e));
         a->ret = UHVT_EIO;
         return s->proceed ? VM_CONTINUE : UHVT_EXIT_HOST;
     }
-    vm_report(vm, "snapshot written to %s (%llu pages in %u runs)", s->path,
+    vm_report(vm, "snapshot written to %s (%llu pages in %u runs)", s->file.path,
               (unsigned long long)s->h.pages, s->h.nruns);
     a->ret = UHVT_OK;
     a->restored = 0;

@@ -13,7 +13,9 @@
 #endif
 
 /*
- * --snapshot=FILE: create FILE (mode 0600, truncated), open the host's view
+ * --snapshot=FILE: open an unnamed file in FILE's directory (mode 0600,
+ * snapio_open: FILE itself is replaced only once the snapshot is written,
+ * and never through a symlink), open the host's view
  * of which guest pages were ever touched (/proc/self/pagemap), reserve the
  * run table, and register both fds for the sandbox (vm->snap is set then):
  * everything snapshot_call needs, since it runs sandboxed and may not
@@ -25,12 +27,18 @@ int snapshot_prepare(struct vm *vm, const struct options *o, char why[WHY_MAX]);
 /*
  * UHVT_HC_SNAPSHOT.  The first call under --snapshot completes the call
  * (RIP past the OUT, so a restored vCPU resumes after it), saves the vCPU
- * and the touched guest pages, and exits 0 (or, with --snapshot-continue,
- * returns `restored` 0).  Any other call gets UHVT_ENODEV.  A snapshot the
+ * and the touched guest pages, names the file, and exits 0 (or, with
+ * --snapshot-continue, returns `restored` 0).  Any other call gets UHVT_ENODEV.  A snapshot the
  * host could not write ends the guest with UHVT_EXIT_HOST (with
  * --snapshot-continue: UHVT_EIO, and the guest goes on).
  */
 int snapshot_call(struct vm *vm, void *arg);
+
+/*
+ * The sandbox rules --snapshot adds (docs/security.md): none without it,
+ * so the default policy is unchanged.  0 or -errno.
+ */
+int snapshot_rules(const struct vm *vm, void *seccomp_ctx);
 
 /*
  * The identity of the image at `path`, parsed as `img`, which a snapshot

@@ -171,12 +171,13 @@ server_tests() {
     # Redis unchanged, snapshotted where it first waits with nothing to do
     # (--snapshot-idle): it has loaded dump.rdb from /data and listens.  A
     # restore answers at once, with the data, without booting again.
+    snap_dir # sd: where O_TMPFILE works
     check_after server-snapshot-idle 0 'DB loaded from disk' 'snapshot written to' \
-        "$U" --net:service=uhvtr0 --block:data="$img" --snapshot="$tmp/redis.snap" \
+        "$U" --net:service=uhvtr0 --block:data="$img" --snapshot="$sd/redis.snap" \
         --snapshot-idle "$R/redis-server-data.hvt" --ipv4=$RA/24 --port 6379 \
         --protected-mode no --dir /data --save ''
     bg_start "$tmp/srv5.log" '^uhvt: ' 0 "$U" --net:service=uhvtr0 --block:data="$img" \
-        --restore="$tmp/redis.snap" "$R/redis-server-data.hvt" --ipv4=$RA/24 || :
+        --restore="$sd/redis.snap" "$R/redis-server-data.hvt" --ipv4=$RA/24 || :
     if wait_until 10 sh -c "[ \"\$(timeout 2 '$R/redis-cli' -h $RA PING)\" = PONG ]"; then
         check server-restored-data 0 '^across runs$' "$R/redis-cli" -h "$RA" GET kept
         check server-restored-set 0 '^OK$' "$R/redis-cli" -h "$RA" SET fresh 1

@@ -6,7 +6,9 @@
 kvm_begin
 
 S=$G/snap_counter.hvt
-snap=$tmp/counter.snap
+E=$G/snap_env.hvt
+snap_dir # sd: where O_TMPFILE works
+snap=$sd/counter.snap
 
 # field_of NAME FILE: the value of NAME=... in the guest's line in FILE.
 field_of() { sed -n "s/.*snapshot=.* $1=\([^ ]*\).*/\1/p" "$2" | head -n 1; }
@@ -57,7 +59,7 @@ else
     fail snap-fresh-entropy "two restores drew '$r1' and '$r2'"
 fi
 check_after snap-continue 10 '^ready counter=41' '^snapshot=0 counter=42 ' \
-    "$U" --snapshot="$tmp/c.snap" --snapshot-continue "$S"
+    "$U" --snapshot="$sd/c.snap" --snapshot-continue "$S"
 check_after snap-not-asked 11 '^ready counter=41' '^snapshot=-4 counter=42 ' "$U" "$S"
 check snap-unwritable 125 "snapshot=$tmp/no/such/x.snap: No such file" \
     "$U" --snapshot="$tmp/no/such/x.snap" "$S"
@@ -70,12 +72,65 @@ check snap-symlink-refused 125 "snapshot=$tmp/link\.snap: Too many levels of sym
 if [ "$(cat "$tmp/victim")" != keep ]; then
     fail snap-symlink-target-kept "the symlink's target was truncated"
 fi
+check snap-directory-refused 125 "snapshot=$sd: Is a directory" "$U" --snapshot="$sd" "$S"
+
+# ---- the file appears whole or not at all ----
+# A run that ends before its ready point (the guest exits, or faults,
+# having said it got that far) leaves an earlier snapshot byte for byte.
+kept=$sd/kept.snap
+cp "$snap" "$kept"
+# snap_kept NAME: $kept is still $snap's bytes.
+snap_kept() {
+    if cmp -s "$snap" "$kept"; then
+        pass "$1"
+    else
+        fail "$1" "the earlier snapshot changed"
+    fi
+}
+check_after snap-file-kept-exit 7 '^before the ready point: exit$' '' \
+    "$U" --snapshot="$kept" "$E" exit
+snap_kept snap-file-kept-exit-bytes
+check_after snap-file-kept-fault 122 '^before the ready point: fault$' '#PF page fault' \
+    "$U" --snapshot="$kept" "$E" fault
+snap_kept snap-file-kept-fault-bytes
+check snap-file-kept-restores 0 '^snapshot=1 counter=42 ' "$U" --restore="$kept" "$S"
+# One that reaches it replaces it whole: now it is snap_env's snapshot.
+check_after snap-file-replaced 0 '^ready KEEP=old CHANGE=old NEW=- HOME=/ count=4$' \
+    'snapshot written to .*kept\.snap' \
+    "$U" --env=KEEP=old --env=CHANGE=old --snapshot="$kept" "$E"
+if cmp -s "$snap" "$kept"; then
+    fail snap-file-replaced-bytes "the file is the earlier snapshot still"
+else
+    pass snap-file-replaced-bytes
+fi
+ls -A "$sd" >"$tmp/out"
+if grep -q '\.uhvt-' "$tmp/out"; then
+    fail snap-file-no-temporary "a temporary name was left behind"
+else
+    pass snap-file-no-temporary
+fi
+
+# ---- a restore's --env: set as setenv would, the rest the snapshot's ----
+check snap-env-restored 0 '^restored KEEP=old CHANGE=new NEW=added HOME=/ count=5$' \
+    "$U" --restore="$kept" --env=CHANGE=new --env=NEW=added "$E"
+check snap-env-unchanged 0 '^restored KEEP=old CHANGE=old NEW=- HOME=/ count=4$' \
+    "$U" --restore="$kept" "$E"
+# A restore woken inside a system call (--snapshot-idle) sets them too.
+check_after snap-env-idle-take 0 '^waiting KEEP=old CHANGE=- NEW=- HOME=/ count=3$' \
+    'snapshot written to .*idle-env\.snap' \
+    "$U" --env=KEEP=old --snapshot="$sd/idle-env.snap" --snapshot-idle "$E" idle
+check snap-env-idle-restored 0 '^woke KEEP=old CHANGE=new NEW=- HOME=/ count=4$' \
+    "$U" --restore="$sd/idle-env.snap" --env=CHANGE=new "$E"
+# The last of one KEY wins; KEY alone is the host's value, left out unset.
+check snap-env-host 0 '^restored KEEP=host CHANGE=2 NEW=- HOME=/ count=4$' \
+    env KEEP=host "$U" --restore="$kept" --env=CHANGE=1 --env=CHANGE=2 --env=KEEP \
+    --env=UHVT_SNAP_UNSET_VAR "$E"
 
 # A signal handler installed before the ready point: the restored instance
 # registers it with its own monitor, which forwards SIGTERM to it.
 check_after snap-signal-take 0 '^ready$' 'snapshot written' \
-    "$U" --snapshot="$tmp/sig.snap" "$G/snap_signal.hvt"
-if bg_start "$tmp/sig.log" '^restored$' 30 "$U" --restore="$tmp/sig.snap" \
+    "$U" --snapshot="$sd/sig.snap" "$G/snap_signal.hvt"
+if bg_start "$tmp/sig.log" '^restored$' 30 "$U" --restore="$sd/sig.snap" \
     "$G/snap_signal.hvt"; then
     bg_stop "$bg_pid" TERM
     cp "$tmp/sig.log" "$tmp/out"
@@ -93,16 +148,16 @@ fi
 # snapshotted at its first wait, and resumes from inside it ----
 W=$G/snap_wait.hvt
 check_after snap-idle-take 0 '^waiting counter=41$' \
-    'snapshot written to .*wait\.snap' "$U" --snapshot="$tmp/wait.snap" --snapshot-idle "$W"
+    'snapshot written to .*wait\.snap' "$U" --snapshot="$sd/wait.snap" --snapshot-idle "$W"
 if grep -q '^woke' "$tmp/out"; then
     fail snap-idle-at-first-wait "the guest ran past its first wait"
 else
     pass snap-idle-at-first-wait
 fi
 check snap-idle-restore 0 '^woke counter=42 before=[0-9a-f]{4} random=' \
-    "$U" --restore="$tmp/wait.snap" "$W"
+    "$U" --restore="$sd/wait.snap" "$W"
 cp "$tmp/out" "$tmp/w1"
-check snap-idle-restore-again 0 '^woke counter=42 ' "$U" --restore="$tmp/wait.snap" "$W"
+check snap-idle-restore-again 0 '^woke counter=42 ' "$U" --restore="$sd/wait.snap" "$W"
 w1=$(sed -n 's/^woke .* random=//p' "$tmp/w1")
 w2=$(sed -n 's/^woke .* random=//p' "$tmp/out")
 # Drawn before the snapshot: shared by its instances (docs/security.md).
@@ -123,7 +178,7 @@ snap_refused() {
     sr_name=$1 sr_pattern=$2
     shift 2
     check "snap-refuses-$sr_name" 125 "$sr_pattern" "$@"
-    if grep -q '^snapshot=' "$tmp/out"; then
+    if grep -Eq '^(snapshot=|restored )' "$tmp/out"; then
         fail "snap-refuses-$sr_name-guest" "the guest ran"
     fi
 }
@@ -162,13 +217,18 @@ snap_refused other-build-id 'restore=[^ ]*: taken of another image' \
     "$U" --restore="$snap" "$tmp/other-id.hvt"
 N=$G/snap_counter_noid.hvt
 check_after snap-noid-take 0 '^ready counter=41 argc=1$' 'snapshot written to' \
-    "$U" --snapshot="$tmp/noid.snap" "$N"
-check snap-noid-restore 0 '^snapshot=1 counter=42 ' "$U" --restore="$tmp/noid.snap" "$N"
+    "$U" --snapshot="$sd/noid.snap" "$N"
+check snap-noid-restore 0 '^snapshot=1 counter=42 ' "$U" --restore="$sd/noid.snap" "$N"
 cp "$N" "$tmp/noid-other.hvt"
 printf 'X' | dd of="$tmp/noid-other.hvt" bs=1 seek=$(($(wc -c <"$N") - 1)) conv=notrunc status=none
 snap_refused noid-other-bytes 'restore=[^ ]*: taken of another image' \
-    "$U" --restore="$tmp/noid.snap" "$tmp/noid-other.hvt"
+    "$U" --restore="$sd/noid.snap" "$tmp/noid-other.hvt"
 snap_refused not-a-file 'restore=[^ ]*: not a regular file' "$U" --restore="$tmp" "$S"
+# A restore's --env that does not fit the room the runtime left: refused,
+# not silently dropped.
+big=$(head -c 3000 /dev/zero | tr '\0' x)
+snap_refused env-room '--env=B=x+: the restored guest has room for [0-9]+ bytes' \
+    "$U" --restore="$kept" --env=A="$big" --env=B="$big" "$E"
 check snap-refuses-san 125 'bad magic' "$B/uhvt-san" --restore="$tmp/magic" "$S"
 # Solo5 images have no ready point (docs/solo5.md).
 check snap-refuses-solo5 125 'snapshot: .*hello\.hvt is a Solo5 image' \
@@ -200,16 +260,16 @@ elif ! snap_tap uhvtsn0 10.78.60.1/24 || ! snap_tap uhvtsn1 10.78.61.1/24; then
     fail snap-httpd-setup "cannot create taps uhvtsn0 and uhvtsn1"
 else
     check_after snap-httpd-take 0 '^httpd: listening on port 80, ready$' 'snapshot written' \
-        "$U" --net=uhvtsn0 --snapshot="$tmp/httpd.snap" "$H" --ipv4=10.78.60.2/24
+        "$U" --net=uhvtsn0 --snapshot="$sd/httpd.snap" "$H" --ipv4=10.78.60.2/24
     # Restored on another tap, in another subnet (--ipv4 of the restore).
     if bg_start "$tmp/h1.log" 'httpd: restored' 30 "$U" --net=uhvtsn1 \
-        --restore="$tmp/httpd.snap" "$H" --ipv4=10.78.61.2/24; then
+        --restore="$sd/httpd.snap" "$H" --ipv4=10.78.61.2/24; then
         h1=$bg_pid
         check snap-httpd-answers 0 'Hello from httpd' \
             curl -fsS --max-time 10 http://10.78.61.2/
         # A second instance of the same file, on the snapshot's own tap.
         if bg_start "$tmp/h2.log" 'httpd: restored' 30 "$U" --net=uhvtsn0 \
-            --restore="$tmp/httpd.snap" "$H" --ipv4=10.78.60.3/24; then
+            --restore="$sd/httpd.snap" "$H" --ipv4=10.78.60.3/24; then
             h2=$bg_pid
             check snap-httpd-second 0 '^ok$' curl -fsS --max-time 10 http://10.78.60.3/health
             check snap-httpd-first-still 0 '^ok$' curl -fsS --max-time 10 \
@@ -226,7 +286,7 @@ else
     fi
     # The manifest's NIC must be attached on the restore's command line too.
     snap_refused httpd-no-nic "declares NIC 'net0' but no --net:net0" \
-        "$U" --restore="$tmp/httpd.snap" "$H"
+        "$U" --restore="$sd/httpd.snap" "$H"
     snap_refused httpd-other-image 'restore=[^ ]*: taken of another image' \
-        "$U" --net=uhvtsn1 --restore="$tmp/httpd.snap" "$B/examples/udp-echo.hvt"
+        "$U" --net=uhvtsn1 --restore="$sd/httpd.snap" "$B/examples/udp-echo.hvt"
 fi

@@ -90,3 +90,53 @@ Test(env, grace_zero_accepted)
     cr_assert_eq(parse(3, argv, &o, why), OPTIONS_RUN, "%s", why);
     cr_assert_eq(o.grace, 0);
 }
+
+/* A restore's environment: only what --env gives, packed after the arguments, counted. */
+Test(env, restore_packs_only_the_given_entries)
+{
+    char *argv[] = {"uhvt", "--env=A=1", "--env=UHVT_UNIT_SET", "--env=UHVT_UNIT_UNSET",
+                    "--env=A=2", "app.hvt", NULL};
+    struct options o;
+    char why[OPTIONS_WHY_MAX], wwhy[WHY_MAX];
+    setenv("UHVT_UNIT_SET", "host", 1);
+    unsetenv("UHVT_UNIT_UNSET");
+    cr_assert_eq(parse(6, argv, &o, why), OPTIONS_RUN, "%s", why);
+    char buf[64];
+    memcpy(buf, "arg", 4);
+    uint32_t used = 4, count = 99;
+    cr_assert_eq(env_pack(&o, buf, sizeof(buf), &used, &count, wwhy), 0, "%s", wwhy);
+    static const char want[] = "arg\0A=1\0UHVT_UNIT_SET=host\0A=2";
+    cr_assert_eq(used, sizeof(want));
+    cr_assert_eq(memcmp(buf, want, sizeof(want)), 0);
+    cr_assert_eq(count, 3);
+}
+
+Test(env, restore_without_env_packs_nothing)
+{
+    char *argv[] = {"uhvt", "app.hvt", NULL};
+    struct options o;
+    char why[OPTIONS_WHY_MAX], wwhy[WHY_MAX];
+    cr_assert_eq(parse(2, argv, &o, why), OPTIONS_RUN, "%s", why);
+    uint32_t used = 0, count = 99;
+    cr_assert_eq(env_pack(&o, NULL, 0, &used, &count, wwhy), 0, "%s", wwhy);
+    cr_assert_eq(used, 0);
+    cr_assert_eq(count, 0);
+}
+
+/* An entry that does not fit is refused, never dropped; the exact fit is not. */
+Test(env, restore_refuses_what_does_not_fit)
+{
+    char *argv[] = {"uhvt", "--env=KEY=VALUE", "app.hvt", NULL};
+    struct options o;
+    char why[OPTIONS_WHY_MAX], wwhy[WHY_MAX];
+    cr_assert_eq(parse(3, argv, &o, why), OPTIONS_RUN, "%s", why);
+    char buf[11];
+    uint32_t used = 1, count;
+    cr_assert_eq(env_pack(&o, buf, sizeof(buf), &used, &count, wwhy), 0, "%s", wwhy);
+    cr_assert_eq(used, 11);
+    used = 2;
+    cr_assert_eq(env_pack(&o, buf, sizeof(buf), &used, &count, wwhy), -1);
+    cr_assert(strstr(wwhy, "--env=KEY=VALUE: the restored guest has room for 11 bytes"),
+              "%s", wwhy);
+    cr_assert_eq(count, 0);
+}
