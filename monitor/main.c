@@ -191,12 +191,14 @@ int main(int argc, char **argv)
     stdin_setup(&vm);
     if (setup(&vm, &o, why) < 0) {
         fprintf(stderr, "uhvt: %s\n", why);
+        snapshot_end(&vm);
         return UHVT_EXIT_SETUP;
     }
     int status = debug_start(&vm);
     if (status == VM_CONTINUE)
         status = vcpu_run(&vm);
     status = debug_end(&vm, status);
+    snapshot_end(&vm);
     boottrace_mark("exit");
     report(&vm);
     return status;

@@ -51,6 +51,15 @@ int snapio_pwrite(int fd, const void *buf, size_t len, uint64_t off)
     return 0;
 }
 
+/*
+ * The i-th temporary name: dot-prefixed, with our pid, so that it is no
+ * other uhvt's and hidden from a plain ls.
+ */
+static void tmp_name(struct snapio_file *f, unsigned i)
+{
+    snprintf(f->tmp, sizeof(f->tmp), ".%.200s.uhvt-%d-%u", f->base, f->pid, i);
+}
+
 /* What is at `base` now: nothing, or a regular file, or a refusal. */
 static int check_target(const struct snapio_file *f, const char *opt,
                         char why[WHY_MAX])
@@ -95,18 +104,23 @@ int snapio_open(struct snapio_file *f, const char *opt, const char *path,
         return why_fail(why, "%s=%s: %s", opt, path, strerror(errno));
     if (check_target(f, opt, why) < 0)
         return -1;
-    f->fd = openat(f->dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-    if (f->fd < 0)
-        return why_fail(why, "%s=%s: cannot create an unnamed file in its "
-                             "directory (O_TMPFILE), which the file is written "
-                             "into before it replaces the old one: %s", opt, path,
-                        errno == EOPNOTSUPP || errno == EISDIR
-                            ? "its filesystem does not support it (9p, NFS, "
-                              "older overlayfs): choose a directory on ext4, "
-                              "xfs, btrfs or tmpfs"
-                            : strerror(errno));
-    snprintf(f->proc, sizeof(f->proc), "/proc/self/fd/%d", f->fd);
     f->pid = (int)getpid();
+    f->named = false;
+    f->fd = openat(f->dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    /* EOPNOTSUPP, or EISDIR from kernels that predate O_TMPFILE. */
+    if (f->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
+        f->named = true;
+        errno = EEXIST;
+        for (unsigned i = 0; i < SNAPIO_TMP_TRIES && f->fd < 0 && errno == EEXIST; i++) {
+            tmp_name(f, i);
+            f->fd = openat(f->dir_fd, f->tmp,
+                           O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+        }
+    }
+    if (f->fd < 0)
+        return why_fail(why, "%s=%s: cannot create a file in its directory: %s",
+                        opt, path, strerror(errno));
+    snprintf(f->proc, sizeof(f->proc), "/proc/self/fd/%d", f->fd);
     return 0;
 }
 
@@ -115,27 +129,35 @@ int snapio_name(struct snapio_file *f)
     /*
      * linkat cannot replace a file, and linkat(AT_EMPTY_PATH) needs
      * CAP_DAC_READ_SEARCH: a link from /proc/self/fd under a temporary
-     * name, then rename, which replaces atomically.  Dot-prefixed, with
-     * our pid: no other uhvt's, and hidden from a plain ls.
+     * name, then rename, which replaces atomically.
      */
-    char tmp[sizeof(f->base) + 32];
-    int rc = -1;
+    int rc = f->named ? 0 : -1;
     for (unsigned i = 0; i < SNAPIO_TMP_TRIES && rc < 0; i++) {
-        snprintf(tmp, sizeof(tmp), ".%.200s.uhvt-%d-%u", f->base, f->pid, i);
-        rc = linkat(AT_FDCWD, f->proc, f->dir_fd, tmp, AT_SYMLINK_FOLLOW);
+        tmp_name(f, i);
+        rc = linkat(AT_FDCWD, f->proc, f->dir_fd, f->tmp, AT_SYMLINK_FOLLOW);
         if (rc < 0 && errno != EEXIST)
             return -1;
     }
     if (rc < 0)
         return -1;
-    if (renameat(f->dir_fd, tmp, f->dir_fd, f->base) < 0) {
-        int e = errno;
-        unlinkat(f->dir_fd, tmp, 0);
+    f->named = true;
+    rc = renameat(f->dir_fd, f->tmp, f->dir_fd, f->base);
+    int e = errno;
+    if (rc < 0)
+        unlinkat(f->dir_fd, f->tmp, 0);
+    f->named = false; /* renamed or removed */
+    if (rc < 0) {
         errno = e;
         return -1;
     }
     /* The new name is durable once the directory is. */
     return fsync(f->dir_fd);
+}
+
+void snapio_drop(struct snapio_file *f)
+{
+    if (f->named && unlinkat(f->dir_fd, f->tmp, 0) == 0)
+        f->named = false;
 }
 
 int snapio_rules(const struct snapio_file *f, void *seccomp_ctx)
@@ -155,7 +177,7 @@ int snapio_rules(const struct snapio_file *f, void *seccomp_ctx)
     /* snapio_name: that name over the file's, within the directory. */
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(renameat), 2,
                                     SCMP_A0(SCMP_CMP_EQ, dir), SCMP_A2(SCMP_CMP_EQ, dir));
-    /* snapio_name: the temporary name again, when the rename failed. */
+    /* snapio_name, snapio_drop: the temporary name, when it is not renamed. */
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unlinkat), 2,
                                     SCMP_A0(SCMP_CMP_EQ, dir), SCMP_A2(SCMP_CMP_EQ, 0));
     /* snapio_name: the directory, so the new name survives a crash. */

@@ -2,6 +2,7 @@
 #ifndef SNAPIO_H
 #define SNAPIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,15 +24,22 @@ struct snapio_file {
     char base[256];   /* the name in that directory */
     char proc[64];    /* /proc/self/fd/N: linkat's way to name an O_TMPFILE */
     int pid;          /* ours, for the temporary name (getpid is not in the sandbox) */
+    /*
+     * Where the filesystem has no O_TMPFILE (9p, NFS): fd is a file created
+     * under the temporary name `tmp` from the start, renamed at the end or
+     * removed by snapio_drop.
+     */
+    bool named;
+    char tmp[256 + 32];
 };
 
 /*
  * Before the sandbox: open the directory of `path` and an unnamed file in
- * it (O_TMPFILE, mode 0600), so that the file at `path`, if any, stays as
- * it is until snapio_name.  Refuses a symlink at `path` (never followed,
- * not even later), a directory or other non-regular file there, and a
- * directory or filesystem that cannot make unnamed files, saying what to
- * do.  `opt` names the option in the reason ("--snapshot").  Returns 0,
+ * it (O_TMPFILE, mode 0600), or, on a filesystem without unnamed files, a
+ * new file under a temporary name there, so that the file at `path`, if
+ * any, stays as it is until snapio_name.  Refuses a symlink at `path`
+ * (never followed, not even later), a directory or other non-regular file
+ * there, and a directory it cannot create files in.  `opt` names the option in the reason ("--snapshot").  Returns 0,
  * or -1 with a reason in `why`.
  */
 int snapio_open(struct snapio_file *f, const char *opt, const char *path,
@@ -45,6 +53,12 @@ int snapio_open(struct snapio_file *f, const char *opt, const char *path,
  * not followed.  Returns 0, or -1 with errno.
  */
 int snapio_name(struct snapio_file *f);
+
+/*
+ * When the file will not be named (the run ended before the ready point):
+ * remove the temporary name, if it has one.
+ */
+void snapio_drop(struct snapio_file *f);
 
 /* The sandbox rules snapio_name needs (docs/security.md); 0 or -errno. */
 int snapio_rules(const struct snapio_file *f, void *seccomp_ctx);

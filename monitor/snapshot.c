@@ -246,6 +246,12 @@ static int write_file(struct vm *vm, struct snapshot *s, uint64_t call_gpa)
     return 0;
 }
 
+void snapshot_end(struct vm *vm)
+{
+    if (vm->snap != NULL)
+        snapio_drop(&vm->snap->file);
+}
+
 int snapshot_rules(const struct vm *vm, void *seccomp_ctx)
 {
     scmp_filter_ctx ctx = seccomp_ctx;

@@ -35,6 +35,12 @@ int snapshot_prepare(struct vm *vm, const struct options *o, char why[WHY_MAX]);
 int snapshot_call(struct vm *vm, void *arg);
 
 /*
+ * At the end of the run, or of a failed setup: a snapshot that was never
+ * named leaves no temporary file behind (snapio_drop).
+ */
+void snapshot_end(struct vm *vm);
+
+/*
  * The sandbox rules --snapshot adds (docs/security.md): none without it,
  * so the default policy is unchanged.  0 or -errno.
  */

@@ -309,20 +309,3 @@ durable() {
     fi
     rm -f "$tmp/flush.out"
 }
-
-# snap_dir: set sd, a directory for --snapshot files, which are written
-# unnamed (O_TMPFILE, docs/snapshots.md): $tmp, unless its filesystem
-# lacks O_TMPFILE (9p, the nested VM's root); then a fresh one on
-# /dev/shm, removed at exit.
-snap_dir() {
-    # shellcheck disable=SC2034 # for the suites
-    sd=$tmp
-    if "$U" --snapshot="$tmp/probe.snap" "$G/snap_exit.hvt" 2>&1 |
-        grep -q 'does not support it'; then
-        # shellcheck disable=SC2034 # for the suites
-        sd=$(mktemp -d /dev/shm/uhvt-snap.XXXXXX) || sd=$tmp
-        # shellcheck disable=SC2016 # expanded at exit
-        kvm_at_exit 'rm -rf "$sd"'
-    fi
-    rm -f "$tmp/probe.snap"
-}

@@ -171,7 +171,7 @@ server_tests() {
     # Redis unchanged, snapshotted where it first waits with nothing to do
     # (--snapshot-idle): it has loaded dump.rdb from /data and listens.  A
     # restore answers at once, with the data, without booting again.
-    snap_dir # sd: where O_TMPFILE works
+    sd=$tmp
     check_after server-snapshot-idle 0 'DB loaded from disk' 'snapshot written to' \
         "$U" --net:service=uhvtr0 --block:data="$img" --snapshot="$sd/redis.snap" \
         --snapshot-idle "$R/redis-server-data.hvt" --ipv4=$RA/24 --port 6379 \

@@ -7,7 +7,7 @@ kvm_begin
 
 S=$G/snap_counter.hvt
 E=$G/snap_env.hvt
-snap_dir # sd: where O_TMPFILE works
+sd=$tmp # the snapshots (O_TMPFILE, or named temporaries where it is missing)
 snap=$sd/counter.snap
 
 # field_of NAME FILE: the value of NAME=... in the guest's line in FILE.
@@ -93,6 +93,12 @@ snap_kept snap-file-kept-exit-bytes
 check_after snap-file-kept-fault 122 '^before the ready point: fault$' '#PF page fault' \
     "$U" --snapshot="$kept" "$E" fault
 snap_kept snap-file-kept-fault-bytes
+ls -A "$sd" >"$tmp/out"
+if grep -q '\.uhvt-' "$tmp/out"; then
+    fail snap-file-ended-no-temporary "a run that ended early left a temporary name"
+else
+    pass snap-file-ended-no-temporary
+fi
 check snap-file-kept-restores 0 '^snapshot=1 counter=42 ' "$U" --restore="$kept" "$S"
 # One that reaches it replaces it whole: now it is snap_env's snapshot.
 check_after snap-file-replaced 0 '^ready KEEP=old CHANGE=old NEW=- HOME=/ count=4$' \
