@@ -1,0 +1,548 @@
+/* fleet.c: start N instances of one command template as fast as one process can, wait until each is ready (a line it prints, or an HTTP answer), report time, memory per instance and failures as JSON. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "fleet.h"
+
+extern char **environ;
+
+static const char usage[] =
+    "usage: fleet [OPTIONS] -- COMMAND [ARGS...]\n"
+    "Start N instances of COMMAND ARGS; in each argument %i is the instance's\n"
+    "number (from 0), %1..%9 the fields of its line of --table, %% a percent.\n"
+    "  -n, --instances=N    how many (default: --table's lines, or 1)\n"
+    "      --table=FILE     line i: instance i's values, separated by blanks\n"
+    "      --ready=LINE     an instance is ready when it prints the line LINE\n"
+    "      --http=ADDR:PORT ... when GET / at ADDR:PORT (a template) answers 200\n"
+    "      --name=NAME      the JSON result's name (default fleet)\n"
+    "      --timeout=SECS   wait at most SECS after the last start (default 120)\n"
+    "      --min-avail-mib=M  start no more once MemAvailable is below M MiB\n"
+    "      --max-failures=K   start no more once K instances failed (default 10)\n"
+    "      --inflight=K     HTTP connections open at once (default 128)\n"
+    "      --retry-us=US    the first connection's patience (default 1000),\n"
+    "                       doubled per attempt up to 16 times it\n";
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    interrupted = sig;
+}
+
+static struct {
+    int n;
+    char **table;        /* table[i * 9 + k]: field k+1 of line i */
+    int table_lines;
+    const char *ready, *http, *name;
+    int timeout_s, max_failures;
+    long min_avail_mib;
+    char **cmd;
+} opt = { .name = "fleet", .timeout_s = 120, .max_failures = 10 };
+
+static void table_read(const char *path, int *lines)
+{
+    FILE *fp = fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    int n = 0;
+
+    if (!fp) {
+        fprintf(stderr, "fleet: %s: %s\n", path, strerror(errno));
+        exit(2);
+    }
+    while (getline(&line, &cap, fp) > 0) {
+        opt.table = realloc(opt.table, (size_t)(n + 1) * 9 * sizeof *opt.table);
+        if (!opt.table)
+            abort();
+        char *save = NULL, *tok = strtok_r(line, " \t\n", &save);
+        for (int k = 0; k < 9; k++, tok = tok ? strtok_r(NULL, " \t\n", &save) : NULL)
+            opt.table[n * 9 + k] = tok ? strdup(tok) : NULL;
+        n++;
+    }
+    free(line);
+    fclose(fp);
+    *lines = n;
+}
+
+/* The template t for instance i, in a buffer of its own; NULL on a bad one. */
+static char *expand(const char *t, int i)
+{
+    char out[1024];
+    size_t o = 0;
+
+    for (; *t; t++) {
+        char num[16];
+        const char *v = num;
+        if (*t != '%') {
+            if (o + 1 >= sizeof out)
+                return NULL;
+            out[o++] = *t;
+            continue;
+        }
+        t++;
+        if (*t == '%')
+            v = "%";
+        else if (*t == 'i')
+            snprintf(num, sizeof num, "%d", i);
+        else if (*t >= '1' && *t <= '9' && i < opt.table_lines)
+            v = opt.table[i * 9 + (*t - '1')];
+        else
+            return NULL;
+        if (!v || o + strlen(v) >= sizeof out)
+            return NULL;
+        memcpy(out + o, v, strlen(v));
+        o += strlen(v);
+    }
+    out[o] = '\0';
+    return strdup(out);
+}
+
+/* The host's memory counters fleet reports the growth of; [0] is MemAvailable. */
+static const char *const meminfo_key[] = {
+    "MemAvailable", "AnonPages", "PageTables", "KernelStack", "Slab", "VmallocUsed", "Percpu",
+};
+#define MEMINFO_N (int)(sizeof meminfo_key / sizeof *meminfo_key)
+
+/* Those counters from /proc/meminfo, in KiB (-1 when absent). */
+static void meminfo_read(long v[MEMINFO_N])
+{
+    FILE *fp = fopen("/proc/meminfo", "r");
+    char line[128], key[32];
+    long kib;
+
+    for (int k = 0; k < MEMINFO_N; k++)
+        v[k] = -1;
+    while (fp && fgets(line, sizeof line, fp)) {
+        if (sscanf(line, "%31[^:]: %ld", key, &kib) != 2)
+            continue;
+        for (int k = 0; k < MEMINFO_N; k++)
+            if (strcmp(key, meminfo_key[k]) == 0)
+                v[k] = kib;
+    }
+    if (fp)
+        fclose(fp);
+}
+
+static long mem_available_kib(void)
+{
+    long v[MEMINFO_N];
+
+    meminfo_read(v);
+    return v[0];
+}
+
+/* Room for every instance's pipe and the prober's sockets. */
+static void fleet_raise_nofile(int need)
+{
+    struct rlimit r;
+
+    if (getrlimit(RLIMIT_NOFILE, &r) < 0)
+        return;
+    r.rlim_cur = r.rlim_max;
+    if (r.rlim_max < (rlim_t)need) {
+        /* Root may raise the hard limit too, up to fs.nr_open. */
+        struct rlimit up = { (rlim_t)need, (rlim_t)need };
+        if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+            return;
+    }
+    setrlimit(RLIMIT_NOFILE, &r);
+}
+
+/*
+ * Start instance i with its output on a pipe of ours; 0, or -1 with the
+ * reason in why (the spawner's own limit: nothing more can start).
+ */
+static int fleet_spawn(struct fleet *f, int i, char *why, size_t whylen)
+{
+    struct fleet_inst *in = &f->inst[i];
+    int argc = 0, p[2], rc = -1;
+    posix_spawn_file_actions_t fa;
+
+    while (opt.cmd[argc])
+        argc++;
+    char **argv = calloc((size_t)argc + 1, sizeof *argv);
+    for (int k = 0; k < argc; k++)
+        if (!(argv[k] = expand(opt.cmd[k], i))) {
+            fprintf(stderr, "fleet: instance %d: cannot expand '%s'\n", i, opt.cmd[k]);
+            exit(2);
+        }
+    memset(in, 0, sizeof *in);
+    in->sock = -1;
+    in->out = -1;
+    if (opt.http) {
+        char *a = expand(opt.http, i);
+        if (!a || fleet_http_parse(a, &in->addr) < 0) {
+            fprintf(stderr, "fleet: instance %d: bad --http '%s'\n", i, a ? a : opt.http);
+            exit(2);
+        }
+        free(a);
+    }
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        snprintf(why, whylen, "fleet: pipe: %s (fleet's RLIMIT_NOFILE or fs.file-max)",
+                 strerror(errno));
+        goto out;
+    }
+    /* Only our end: the instance's writes block as on a terminal. */
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, p[1], STDERR_FILENO);
+    in->t_exec = now_ns();
+    in->next_try = in->t_exec;
+    int e = posix_spawn(&in->pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(p[1]);
+    if (e != 0) {
+        close(p[0]);
+        snprintf(why, whylen, "fleet: posix_spawn: %s%s", strerror(e),
+                 e == EAGAIN ? " (RLIMIT_NPROC, kernel.pid_max, kernel.threads-max "
+                               "or a pids cgroup)" : "");
+        goto out;
+    }
+    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = FLEET_EV_OUT(i) };
+    if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, p[0], &ev) < 0) {
+        snprintf(why, whylen, "fleet: epoll_ctl: %s", strerror(errno));
+        close(p[0]);
+        kill(in->pid, SIGKILL);
+        waitpid(in->pid, NULL, 0);
+        goto out;
+    }
+    in->out = p[0];
+    f->started++;
+    f->waiting++;
+    rc = 0;
+out:
+    for (int k = 0; k < argc; k++)
+        free(argv[k]);
+    free(argv);
+    return rc;
+}
+
+/* One line of inst[i]'s output: the ready line, or the monitor's reason. */
+static void fleet_line(struct fleet *f, struct fleet_inst *in, const char *line, uint64_t now)
+{
+    if (!in->why[0] && strncmp(line, "uhvt: ", 6) == 0)
+        snprintf(in->why, sizeof in->why, "%s", line);
+    if (opt.ready && strcmp(line, opt.ready) == 0)
+        fleet_settle(f, in, FLEET_READY, now);
+}
+
+/* Read what inst[i] printed; at its end, reap it. */
+static void fleet_output(struct fleet *f, int i, uint64_t now)
+{
+    struct fleet_inst *in = &f->inst[i];
+    char buf[512];
+    ssize_t n;
+
+    while ((n = read(in->out, buf, sizeof buf)) > 0) {
+        for (ssize_t k = 0; k < n; k++) {
+            if (buf[k] != '\n') {
+                if (in->line_len < sizeof in->line - 1)
+                    in->line[in->line_len++] = buf[k];
+                continue;
+            }
+            in->line[in->line_len] = '\0';
+            fleet_line(f, in, in->line, now);
+            in->line_len = 0;
+        }
+    }
+    if (n < 0 && errno == EAGAIN)
+        return;
+    /* End of file: it closed its output, so it is ending. */
+    close(in->out);
+    in->out = -1;
+    fleet_http_close(f, i);
+    int status = 0;
+    waitpid(in->pid, &status, 0);
+    in->pid = 0;
+    if (in->state == FLEET_READY) {
+        snprintf(in->why, sizeof in->why, "fleet: it ended after it was ready");
+        f->failed++;
+    }
+    else if (!in->why[0] && WIFEXITED(status))
+        snprintf(in->why, sizeof in->why, "fleet: it exited with status %d before it was ready",
+                 WEXITSTATUS(status));
+    else if (!in->why[0])
+        snprintf(in->why, sizeof in->why, "fleet: it ended by signal %d", WTERMSIG(status));
+    fleet_settle(f, in, FLEET_FAILED, now);
+    in->state = FLEET_FAILED; /* also one that was ready: it is gone */
+}
+
+/* Rss and Pss of every live ready instance, summed, in KiB; how many. */
+static int fleet_memory(const struct fleet *f, long *rss, long *pss)
+{
+    int n = 0;
+
+    *rss = *pss = 0;
+    for (int i = 0; i < f->started; i++) {
+        const struct fleet_inst *in = &f->inst[i];
+        char path[64], line[128];
+        long r = -1, p = -1;
+        if (in->state != FLEET_READY || in->pid <= 0)
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)in->pid);
+        FILE *fp = fopen(path, "r");
+        while (fp && fgets(line, sizeof line, fp)) {
+            sscanf(line, "Rss: %ld kB", &r);
+            sscanf(line, "Pss: %ld kB", &p);
+        }
+        if (fp)
+            fclose(fp);
+        if (r >= 0 && p >= 0) {
+            *rss += r;
+            *pss += p;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* SIGTERM to every instance left, then reap them all. */
+static void fleet_stop(struct fleet *f)
+{
+    for (int i = 0; i < f->started; i++)
+        if (f->inst[i].pid > 0)
+            kill(f->inst[i].pid, SIGTERM);
+    for (int i = 0; i < f->started; i++) {
+        fleet_http_close(f, i);
+        if (f->inst[i].pid > 0)
+            waitpid(f->inst[i].pid, NULL, 0);
+        f->inst[i].pid = 0;
+        if (f->inst[i].out >= 0)
+            close(f->inst[i].out);
+        f->inst[i].out = -1;
+    }
+}
+
+/* s as a JSON string's contents. */
+static void json_str(const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", *s);
+        else
+            putchar(*s);
+    }
+}
+
+/* The distinct reasons instances failed, with counts, most frequent first. */
+static void fleet_print_failures(const struct fleet *f)
+{
+    enum { MAX = 16 };
+    const char *why[MAX];
+    int count[MAX], n = 0;
+
+    for (int i = 0; i < f->started; i++) {
+        const struct fleet_inst *in = &f->inst[i];
+        const char *w = in->state == FLEET_FAILED ? in->why
+                        : in->state == FLEET_WAITING ? "fleet: no answer before --timeout"
+                                                     : NULL;
+        int k = 0;
+        if (!w)
+            continue;
+        while (k < n && strcmp(why[k], w) != 0)
+            k++;
+        if (k == n && n == MAX)
+            k = MAX - 1, w = "(other reasons)";
+        if (k == n) {
+            why[n] = w;
+            count[n++] = 0;
+        }
+        count[k]++;
+    }
+    printf("[");
+    for (int done = 0; done < n; done++) {
+        int best = 0;
+        for (int k = 1; k < n; k++)
+            if (count[k] > count[best])
+                best = k;
+        printf("%s{\"count\": %d, \"why\": \"", done ? ", " : "", count[best]);
+        json_str(why[best]);
+        printf("\"}");
+        count[best] = -1;
+    }
+    printf("]");
+}
+
+static int cmp_u64_ptr(const void *a, const void *b)
+{
+    return cmp_u64(a, b);
+}
+
+/* What the run measured, for the report. */
+struct fleet_result {
+    uint64_t t0, t_last_exec, stop_ns;
+    long before[MEMINFO_N], after[MEMINFO_N], rss, pss;
+    int measured;
+    const char *stopped_by;
+};
+
+static void fleet_report(const struct fleet *f, const struct fleet_result *r)
+{
+    uint64_t *t = calloc((size_t)f->started + 1, sizeof *t);
+    uint64_t last = r->t0;
+    int ready = 0;
+
+    for (int i = 0; i < f->started; i++) {
+        const struct fleet_inst *in = &f->inst[i];
+        if (in->t_ready) {
+            t[ready++] = in->t_ready - in->t_exec;
+            if (in->t_ready > last)
+                last = in->t_ready;
+        }
+    }
+    qsort(t, (size_t)ready, sizeof *t, cmp_u64_ptr);
+    int div = r->measured ? r->measured : 1;
+    printf("{\"name\": \"%s\", \"instances\": %d, \"started\": %d, \"ready\": %d, "
+           "\"failed\": %d, \"unit\": \"ms\", \"last_exec\": %.1f, \"all_ready\": %.1f, "
+           "\"exec_to_ready_p50\": %.1f, \"exec_to_ready_p90\": %.1f, "
+           "\"exec_to_ready_max\": %.1f, \"rss_kib_per_instance\": %ld, "
+           "\"pss_kib_per_instance\": %ld, \"host_kib_per_instance\": %ld, "
+           "\"stop_all\": %.1f, ",
+           opt.name, opt.n, f->started, ready, f->started - ready,
+           (r->t_last_exec - r->t0) / 1e6, (last - r->t0) / 1e6,
+           ready ? t[(ready - 1) / 2] / 1e6 : 0.0, ready ? t[(ready * 9 - 1) / 10] / 1e6 : 0.0,
+           ready ? t[ready - 1] / 1e6 : 0.0, r->rss / div, r->pss / div,
+           ready ? (r->before[0] - r->after[0]) / ready : 0, r->stop_ns / 1e6);
+    /* Where the host's memory went, per ready instance: the kernel's share. */
+    printf("\"host_growth_kib_per_instance\": {");
+    for (int k = 1; k < MEMINFO_N; k++)
+        printf("%s\"%s\": %ld", k > 1 ? ", " : "", meminfo_key[k],
+               ready ? (r->after[k] - r->before[k]) / ready : 0);
+    printf("}, \"stopped_by\": \"");
+    json_str(r->stopped_by);
+    printf("\", \"failures\": ");
+    fleet_print_failures(f);
+    printf("}\n");
+    free(t);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "instances", required_argument, NULL, 'n' },
+        { "table", required_argument, NULL, 'T' },
+        { "ready", required_argument, NULL, 'r' },
+        { "http", required_argument, NULL, 'H' },
+        { "name", required_argument, NULL, 'N' },
+        { "timeout", required_argument, NULL, 't' },
+        { "min-avail-mib", required_argument, NULL, 'm' },
+        { "max-failures", required_argument, NULL, 'f' },
+        { "inflight", required_argument, NULL, 'i' },
+        { "retry-us", required_argument, NULL, 'R' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct fleet f = { .max_inflight = 128, .retry_ns = 1000000 };
+    int c;
+
+    while ((c = getopt_long(argc, argv, "+n:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'n': opt.n = atoi(optarg); break;
+        case 'T': table_read(optarg, &opt.table_lines); break;
+        case 'r': opt.ready = optarg; break;
+        case 'H': opt.http = optarg; break;
+        case 'N': opt.name = optarg; break;
+        case 't': opt.timeout_s = atoi(optarg); break;
+        case 'm': opt.min_avail_mib = atol(optarg); break;
+        case 'f': opt.max_failures = atoi(optarg); break;
+        case 'i': f.max_inflight = atoi(optarg); break;
+        case 'R': f.retry_ns = strtoull(optarg, NULL, 10) * 1000; break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: fputs(usage, stderr); return 2;
+        }
+    }
+    opt.cmd = argv + optind;
+    if (!opt.n)
+        opt.n = opt.table_lines ? opt.table_lines : 1;
+    if (!*opt.cmd || opt.n < 1 || (!opt.ready && !opt.http) || f.max_inflight < 1 ||
+        f.retry_ns == 0 || opt.timeout_s < 1) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    f.retry_max_ns = f.retry_ns * 16;
+    f.inst = calloc((size_t)opt.n, sizeof *f.inst);
+    f.epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (!f.inst || f.epfd < 0) {
+        perror("fleet");
+        return 1;
+    }
+    fleet_raise_nofile(opt.n + f.max_inflight + 64);
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    char stopped_by[200] = "";
+    struct fleet_result r = { .stopped_by = stopped_by };
+    meminfo_read(r.before);
+    uint64_t deadline = UINT64_MAX;
+    struct epoll_event evs[256];
+    r.t0 = r.t_last_exec = now_ns();
+    for (;;) {
+        int starting = f.started < opt.n && !stopped_by[0];
+        if (interrupted) {
+            snprintf(stopped_by, sizeof stopped_by, "fleet: interrupted by signal %d",
+                     (int)interrupted);
+            break;
+        }
+        if (starting) {
+            long avail = opt.min_avail_mib && f.started % 16 == 0 ? mem_available_kib() : -1;
+            if (avail >= 0 && avail < opt.min_avail_mib * 1024)
+                snprintf(stopped_by, sizeof stopped_by,
+                         "host memory: MemAvailable below --min-avail-mib=%ld", opt.min_avail_mib);
+            else if (opt.max_failures > 0 && f.failed >= opt.max_failures)
+                snprintf(stopped_by, sizeof stopped_by,
+                         "instances failing: %d of them (--max-failures; see failures)",
+                         f.failed);
+            else if (fleet_spawn(&f, f.started, stopped_by, sizeof stopped_by) == 0)
+                r.t_last_exec = f.inst[f.started - 1].t_exec;
+            starting = f.started < opt.n && !stopped_by[0];
+            if (!starting)
+                deadline = now_ns() + (uint64_t)opt.timeout_s * 1000000000ULL;
+        }
+        uint64_t now = now_ns(), wake = deadline;
+        if (opt.http) {
+            uint64_t w = fleet_http_expire(&f, now);
+            wake = w < wake ? w : wake;
+        }
+        uint64_t d = starting || wake <= now ? 0 : wake - now;
+        struct timespec ts = { (time_t)(d / 1000000000ULL), (long)(d % 1000000000ULL) };
+        int nev = epoll_pwait2(f.epfd, evs, 256, &ts, NULL);
+        now = now_ns();
+        for (int k = 0; k < nev; k++) {
+            int i = (int)(evs[k].data.u64 >> 1);
+            if (evs[k].data.u64 & 1)
+                fleet_http_event(&f, i, evs[k].events, now);
+            else
+                fleet_output(&f, i, now);
+        }
+        if (opt.http)
+            fleet_http_start(&f, now);
+        if (!starting && (f.waiting == 0 || now >= deadline))
+            break;
+    }
+    if (!stopped_by[0])
+        snprintf(stopped_by, sizeof stopped_by, "the count asked for (%d)", opt.n);
+    meminfo_read(r.after);
+    r.measured = fleet_memory(&f, &r.rss, &r.pss);
+    uint64_t t_stop = now_ns();
+    fleet_stop(&f);
+    r.stop_ns = now_ns() - t_stop;
+    fleet_report(&f, &r);
+    return 0;
+}

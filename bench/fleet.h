@@ -1,0 +1,72 @@
+/* fleet.h: what bench/fleet's two parts share: one instance's state and the run's, and the HTTP prober's entry points. */
+#ifndef BENCH_FLEET_H
+#define BENCH_FLEET_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum fleet_state { FLEET_WAITING, FLEET_READY, FLEET_FAILED };
+
+/* One started instance.  Times are CLOCK_MONOTONIC nanoseconds. */
+struct fleet_inst {
+    pid_t pid;              /* 0 once reaped */
+    int out;                /* read end of its stdout and stderr; -1 after EOF */
+    int sock;               /* the HTTP attempt in flight, or -1 */
+    enum fleet_state state;
+    int sent;               /* the request is written; the answer is awaited */
+    unsigned attempts;      /* HTTP connections tried so far */
+    uint64_t t_exec;        /* just before its posix_spawn */
+    uint64_t t_ready;       /* its ready line, or the first bytes of its answer */
+    uint64_t next_try;      /* no attempt in flight: when the next may start */
+    uint64_t deadline;      /* an attempt in flight: when it is given up */
+    struct sockaddr_in addr; /* where it serves HTTP (--http) */
+    unsigned line_len;
+    char line[128];         /* the output line being read */
+    char why[128];          /* why it failed: its first "uhvt: " line, or ours */
+};
+
+/* The run. */
+struct fleet {
+    struct fleet_inst *inst;
+    int started;            /* inst[0..started) exist */
+    int waiting;            /* how many of them are FLEET_WAITING */
+    int failed;             /* how many ended or failed, ready or not */
+    int epfd;
+    int inflight;           /* HTTP attempts open */
+    int max_inflight;       /* --inflight */
+    uint64_t retry_ns;      /* --retry-us: the first attempt's patience */
+    uint64_t retry_max_ns;  /* it doubles per attempt up to this */
+    int cursor;             /* where the next scan for due attempts begins */
+};
+
+/* Move an instance from FLEET_WAITING to s (at most once); ready at `now`. */
+static inline void fleet_settle(struct fleet *f, struct fleet_inst *in, enum fleet_state s,
+                                uint64_t now)
+{
+    if (in->state != FLEET_WAITING)
+        return;
+    f->waiting--;
+    in->state = s;
+    if (s == FLEET_READY)
+        in->t_ready = now;
+    else
+        f->failed++;
+}
+
+/* epoll's data of an instance's output pipe and of its HTTP socket. */
+#define FLEET_EV_OUT(i) ((uint64_t)(i) << 1)
+#define FLEET_EV_SOCK(i) ((uint64_t)(i) << 1 | 1)
+
+/* fleet_http.c: ADDR:PORT into *sa; -1 if it is not one. */
+int fleet_http_parse(const char *s, struct sockaddr_in *sa);
+/* Open connections to the waiting instances that are due, while slots are free. */
+void fleet_http_start(struct fleet *f, uint64_t now);
+/* An event on inst[i]'s socket: connected, answered, refused. */
+void fleet_http_event(struct fleet *f, int i, uint32_t events, uint64_t now);
+/* Give up attempts past their deadline; the next time something is due. */
+uint64_t fleet_http_expire(struct fleet *f, uint64_t now);
+/* Close inst[i]'s attempt, if any. */
+void fleet_http_close(struct fleet *f, int i);
+
+#endif
