@@ -475,9 +475,8 @@ int main(int argc, char **argv)
         return 2;
     }
     f.retry_max_ns = f.retry_ns * 16;
-    f.inst = calloc((size_t)opt.n, sizeof *f.inst);
     f.epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (!f.inst || f.epfd < 0) {
+    if (f.epfd < 0 || !(f.inst = calloc((size_t)opt.n, sizeof *f.inst))) {
         perror("fleet");
         return 1;
     }
