@@ -394,11 +394,12 @@ struct fleet_result {
 static void fleet_report(const struct fleet *f, const struct fleet_result *r)
 {
     uint64_t *t = calloc((size_t)f->started + 1, sizeof *t);
-    uint64_t last = r->t0;
+    uint64_t last = r->t0, attempts = 0;
     int ready = 0;
 
     for (int i = 0; i < f->started; i++) {
         const struct fleet_inst *in = &f->inst[i];
+        attempts += in->attempts;
         if (in->t_ready) {
             t[ready++] = in->t_ready - in->t_exec;
             if (in->t_ready > last)
@@ -423,7 +424,11 @@ static void fleet_report(const struct fleet *f, const struct fleet_result *r)
     for (int k = 1; k < MEMINFO_N; k++)
         printf("%s\"%s\": %ld", k > 1 ? ", " : "", meminfo_key[k],
                ready ? (r->after[k] - r->before[k]) / ready : 0);
-    printf("}, \"stopped_by\": \"");
+    printf("}, ");
+    if (opt.http)
+        printf("\"http_connects_per_instance\": %.1f, ",
+               f->started ? (double)attempts / f->started : 0.0);
+    printf("\"stopped_by\": \"");
     json_str(r->stopped_by);
     printf("\", \"failures\": ");
     fleet_print_failures(f);
