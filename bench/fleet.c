@@ -424,7 +424,12 @@ static void fleet_report(const struct fleet *f, const struct fleet_result *r)
     for (int k = 1; k < MEMINFO_N; k++)
         printf("%s\"%s\": %ld", k > 1 ? ", " : "", meminfo_key[k],
                ready ? (r->after[k] - r->before[k]) / ready : 0);
-    printf("}, ");
+    /* When each tenth of them had been started: the start rate's trend. */
+    printf("}, \"exec_by_tenth\": [");
+    for (int k = 1; k <= 10; k++)
+        printf("%s%.0f", k > 1 ? ", " : "",
+               f->started ? (f->inst[(f->started * k - 1) / 10].t_exec - r->t0) / 1e6 : 0.0);
+    printf("], ");
     if (opt.http)
         printf("\"http_connects_per_instance\": %.1f, ",
                f->started ? (double)attempts / f->started : 0.0);
