@@ -31,7 +31,9 @@ static const char usage[] =
     "      --max-failures=K   start no more once K instances failed (default 10)\n"
     "      --inflight=K     HTTP connections open at once (default 128)\n"
     "      --retry-us=US    the first connection's patience (default 1000),\n"
-    "                       doubled per attempt up to 16 times it\n";
+    "                       doubled per attempt up to 16 times it\n"
+    "      --hold=SECS      once all are ready, leave them SECS seconds and\n"
+    "                       report the CPU time they took meanwhile\n";
 
 static volatile sig_atomic_t interrupted;
 
@@ -45,7 +47,7 @@ static struct {
     char **table;        /* table[i * 9 + k]: field k+1 of line i */
     int table_lines;
     const char *ready, *http, *name;
-    int timeout_s, max_failures;
+    int timeout_s, max_failures, hold_s;
     long min_avail_mib;
     char **cmd;
 } opt = { .name = "fleet", .timeout_s = 120, .max_failures = 10 };
@@ -280,6 +282,64 @@ static void fleet_output(struct fleet *f, int i, uint64_t now)
     in->state = FLEET_FAILED; /* also one that was ready: it is gone */
 }
 
+/* Wait up to d ns for events and handle them; the time after. */
+static uint64_t fleet_wait(struct fleet *f, uint64_t d)
+{
+    struct epoll_event evs[256];
+    struct timespec ts = { (time_t)(d / 1000000000ULL), (long)(d % 1000000000ULL) };
+    int nev = epoll_pwait2(f->epfd, evs, 256, &ts, NULL);
+    uint64_t now = now_ns();
+
+    for (int k = 0; k < nev; k++) {
+        int i = (int)(evs[k].data.u64 >> 1);
+        if (evs[k].data.u64 & 1)
+            fleet_http_event(f, i, evs[k].events, now);
+        else
+            fleet_output(f, i, now);
+    }
+    return now;
+}
+
+/* CPU time of every live ready instance so far, summed, in ns; how many. */
+static uint64_t fleet_cpu_ns(const struct fleet *f, int *n)
+{
+    uint64_t sum = 0;
+
+    *n = 0;
+    for (int i = 0; i < f->started; i++) {
+        char path[64];
+        unsigned long long ns;
+        if (f->inst[i].state != FLEET_READY || f->inst[i].pid <= 0)
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/schedstat", (int)f->inst[i].pid);
+        FILE *fp = fopen(path, "r");
+        if (fp && fscanf(fp, "%llu", &ns) == 1) {
+            sum += ns;
+            (*n)++;
+        }
+        if (fp)
+            fclose(fp);
+    }
+    return sum;
+}
+
+/*
+ * --hold: leave them running `secs` seconds, all ready and unasked, and
+ * measure what that costs: CPU microseconds per second per instance.
+ */
+static double fleet_hold(struct fleet *f, int secs)
+{
+    int n0, n1;
+    uint64_t c0 = fleet_cpu_ns(f, &n0), t0 = now_ns(), end = t0 + secs * 1000000000ULL;
+
+    for (uint64_t now = t0; now < end && !interrupted;)
+        now = fleet_wait(f, end - now);
+    uint64_t c1 = fleet_cpu_ns(f, &n1), t1 = now_ns();
+    if (n1 == 0 || c1 < c0)
+        return 0;
+    return (c1 - c0) / 1e3 / ((t1 - t0) / 1e9) / n1;
+}
+
 /* Rss and Pss of every live ready instance, summed, in KiB; how many. */
 static int fleet_memory(const struct fleet *f, long *rss, long *pss)
 {
@@ -386,6 +446,7 @@ static int cmp_u64_ptr(const void *a, const void *b)
 /* What the run measured, for the report. */
 struct fleet_result {
     uint64_t t0, t_last_exec, stop_ns;
+    double idle_cpu_us; /* per second and instance, over --hold; < 0: none */
     long before[MEMINFO_N], after[MEMINFO_N], rss, pss;
     int measured;
     const char *stopped_by;
@@ -430,6 +491,9 @@ static void fleet_report(const struct fleet *f, const struct fleet_result *r)
         printf("%s%.0f", k > 1 ? ", " : "",
                f->started ? (f->inst[(f->started * k - 1) / 10].t_exec - r->t0) / 1e6 : 0.0);
     printf("], ");
+    if (r->idle_cpu_us >= 0)
+        printf("\"hold_s\": %d, \"idle_cpu_us_per_s_per_instance\": %.1f, ", opt.hold_s,
+               r->idle_cpu_us);
     if (opt.http)
         printf("\"http_connects_per_instance\": %.1f, ",
                f->started ? (double)attempts / f->started : 0.0);
@@ -454,6 +518,7 @@ int main(int argc, char **argv)
         { "max-failures", required_argument, NULL, 'f' },
         { "inflight", required_argument, NULL, 'i' },
         { "retry-us", required_argument, NULL, 'R' },
+        { "hold", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -471,6 +536,7 @@ int main(int argc, char **argv)
         case 'm': opt.min_avail_mib = atol(optarg); break;
         case 'f': opt.max_failures = atoi(optarg); break;
         case 'i': f.max_inflight = atoi(optarg); break;
+        case 'o': opt.hold_s = atoi(optarg); break;
         case 'R': f.retry_ns = strtoull(optarg, NULL, 10) * 1000; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
@@ -500,7 +566,6 @@ int main(int argc, char **argv)
     struct fleet_result r = { .stopped_by = stopped_by };
     meminfo_read(r.before);
     uint64_t deadline = UINT64_MAX;
-    struct epoll_event evs[256];
     r.t0 = r.t_last_exec = now_ns();
     for (;;) {
         int starting = f.started < opt.n && !stopped_by[0];
@@ -529,17 +594,7 @@ int main(int argc, char **argv)
             uint64_t w = fleet_http_expire(&f, now);
             wake = w < wake ? w : wake;
         }
-        uint64_t d = starting || wake <= now ? 0 : wake - now;
-        struct timespec ts = { (time_t)(d / 1000000000ULL), (long)(d % 1000000000ULL) };
-        int nev = epoll_pwait2(f.epfd, evs, 256, &ts, NULL);
-        now = now_ns();
-        for (int k = 0; k < nev; k++) {
-            int i = (int)(evs[k].data.u64 >> 1);
-            if (evs[k].data.u64 & 1)
-                fleet_http_event(&f, i, evs[k].events, now);
-            else
-                fleet_output(&f, i, now);
-        }
+        now = fleet_wait(&f, starting || wake <= now ? 0 : wake - now);
         if (opt.http)
             fleet_http_start(&f, now);
         if (!starting && (f.waiting == 0 || now >= deadline))
@@ -547,6 +602,7 @@ int main(int argc, char **argv)
     }
     if (!stopped_by[0])
         snprintf(stopped_by, sizeof stopped_by, "the count asked for (%d)", opt.n);
+    r.idle_cpu_us = opt.hold_s > 0 && !interrupted ? fleet_hold(&f, opt.hold_s) : -1;
     meminfo_read(r.after);
     r.measured = fleet_memory(&f, &r.rss, &r.pss);
     uint64_t t_stop = now_ns();
