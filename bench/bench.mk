@@ -57,7 +57,8 @@ $(B)/bench/solo5_%.hvt: bench/solo5_%.c $(SOLO5_GUEST_RT) tests/solo5/guest.h \
 BENCH_BINS += $(B)/bench/solo5_blk.hvt $(B)/tests/solo5/hello.hvt $(B)/tests/solo5/net.hvt
 
 # Many unikernels at once (bench/snapshot's fleet and ceiling).
-$(B)/bench/fleet: bench/fleet.c bench/fleet_http.c bench/fleet.h bench/common.h
+FLEET_SRCS := bench/fleet.c bench/fleet_http.c bench/fleet_report.c
+$(B)/bench/fleet: $(FLEET_SRCS) bench/fleet.h bench/common.h
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ bench/fleet.c bench/fleet_http.c
+	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $(FLEET_SRCS)
 BENCH_BINS += $(B)/bench/fleet

@@ -110,37 +110,11 @@ static char *expand(const char *t, int i)
     return strdup(out);
 }
 
-/* The host's memory counters fleet reports the growth of; [0] is MemAvailable. */
-static const char *const meminfo_key[] = {
-    "MemAvailable", "AnonPages", "PageTables", "KernelStack", "Slab", "VmallocUsed", "Percpu",
-};
-#define MEMINFO_N (int)(sizeof meminfo_key / sizeof *meminfo_key)
-
-/* Those counters from /proc/meminfo, in KiB (-1 when absent). */
-static void meminfo_read(long v[MEMINFO_N])
-{
-    FILE *fp = fopen("/proc/meminfo", "r");
-    char line[128], key[32];
-    long kib;
-
-    for (int k = 0; k < MEMINFO_N; k++)
-        v[k] = -1;
-    while (fp && fgets(line, sizeof line, fp)) {
-        if (sscanf(line, "%31[^:]: %ld", key, &kib) != 2)
-            continue;
-        for (int k = 0; k < MEMINFO_N; k++)
-            if (strcmp(key, meminfo_key[k]) == 0)
-                v[k] = kib;
-    }
-    if (fp)
-        fclose(fp);
-}
-
 static long mem_available_kib(void)
 {
-    long v[MEMINFO_N];
+    long v[FLEET_MEMINFO_N];
 
-    meminfo_read(v);
+    fleet_report_meminfo(v);
     return v[0];
 }
 
@@ -300,29 +274,6 @@ static uint64_t fleet_wait(struct fleet *f, uint64_t d)
     return now;
 }
 
-/* CPU time of every live ready instance so far, summed, in ns; how many. */
-static uint64_t fleet_cpu_ns(const struct fleet *f, int *n)
-{
-    uint64_t sum = 0;
-
-    *n = 0;
-    for (int i = 0; i < f->started; i++) {
-        char path[64];
-        unsigned long long ns;
-        if (f->inst[i].state != FLEET_READY || f->inst[i].pid <= 0)
-            continue;
-        snprintf(path, sizeof path, "/proc/%d/schedstat", (int)f->inst[i].pid);
-        FILE *fp = fopen(path, "r");
-        if (fp && fscanf(fp, "%llu", &ns) == 1) {
-            sum += ns;
-            (*n)++;
-        }
-        if (fp)
-            fclose(fp);
-    }
-    return sum;
-}
-
 /*
  * --hold: leave them running `secs` seconds, all ready and unasked, and
  * measure what that costs: CPU microseconds per second per instance.
@@ -330,43 +281,14 @@ static uint64_t fleet_cpu_ns(const struct fleet *f, int *n)
 static double fleet_hold(struct fleet *f, int secs)
 {
     int n0, n1;
-    uint64_t c0 = fleet_cpu_ns(f, &n0), t0 = now_ns(), end = t0 + secs * 1000000000ULL;
+    uint64_t c0 = fleet_report_cpu_ns(f, &n0), t0 = now_ns(), end = t0 + secs * 1000000000ULL;
 
     for (uint64_t now = t0; now < end && !interrupted;)
         now = fleet_wait(f, end - now);
-    uint64_t c1 = fleet_cpu_ns(f, &n1), t1 = now_ns();
+    uint64_t c1 = fleet_report_cpu_ns(f, &n1), t1 = now_ns();
     if (n1 == 0 || c1 < c0)
         return 0;
     return (c1 - c0) / 1e3 / ((t1 - t0) / 1e9) / n1;
-}
-
-/* Rss and Pss of every live ready instance, summed, in KiB; how many. */
-static int fleet_memory(const struct fleet *f, long *rss, long *pss)
-{
-    int n = 0;
-
-    *rss = *pss = 0;
-    for (int i = 0; i < f->started; i++) {
-        const struct fleet_inst *in = &f->inst[i];
-        char path[64], line[128];
-        long r = -1, p = -1;
-        if (in->state != FLEET_READY || in->pid <= 0)
-            continue;
-        snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)in->pid);
-        FILE *fp = fopen(path, "r");
-        while (fp && fgets(line, sizeof line, fp)) {
-            sscanf(line, "Rss: %ld kB", &r);
-            sscanf(line, "Pss: %ld kB", &p);
-        }
-        if (fp)
-            fclose(fp);
-        if (r >= 0 && p >= 0) {
-            *rss += r;
-            *pss += p;
-            n++;
-        }
-    }
-    return n;
 }
 
 /* SIGTERM to every instance left, then reap them all. */
@@ -384,125 +306,6 @@ static void fleet_stop(struct fleet *f)
             close(f->inst[i].out);
         f->inst[i].out = -1;
     }
-}
-
-/* s as a JSON string's contents. */
-static void json_str(const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            printf("\\u%04x", *s);
-        else
-            putchar(*s);
-    }
-}
-
-/* The distinct reasons instances failed, with counts, most frequent first. */
-static void fleet_print_failures(const struct fleet *f)
-{
-    enum { MAX = 16 };
-    const char *why[MAX];
-    int count[MAX], n = 0;
-
-    for (int i = 0; i < f->started; i++) {
-        const struct fleet_inst *in = &f->inst[i];
-        const char *w = in->state == FLEET_FAILED ? in->why
-                        : in->state == FLEET_WAITING ? "fleet: no answer before --timeout"
-                                                     : NULL;
-        int k = 0;
-        if (!w)
-            continue;
-        while (k < n && strcmp(why[k], w) != 0)
-            k++;
-        if (k == n && n == MAX)
-            k = MAX - 1, w = "(other reasons)";
-        if (k == n) {
-            why[n] = w;
-            count[n++] = 0;
-        }
-        count[k]++;
-    }
-    printf("[");
-    for (int done = 0; done < n; done++) {
-        int best = 0;
-        for (int k = 1; k < n; k++)
-            if (count[k] > count[best])
-                best = k;
-        printf("%s{\"count\": %d, \"why\": \"", done ? ", " : "", count[best]);
-        json_str(why[best]);
-        printf("\"}");
-        count[best] = -1;
-    }
-    printf("]");
-}
-
-static int cmp_u64_ptr(const void *a, const void *b)
-{
-    return cmp_u64(a, b);
-}
-
-/* What the run measured, for the report. */
-struct fleet_result {
-    uint64_t t0, t_last_exec, stop_ns;
-    double idle_cpu_us; /* per second and instance, over --hold; < 0: none */
-    long before[MEMINFO_N], after[MEMINFO_N], rss, pss;
-    int measured;
-    const char *stopped_by;
-};
-
-static void fleet_report(const struct fleet *f, const struct fleet_result *r)
-{
-    uint64_t *t = calloc((size_t)f->started + 1, sizeof *t);
-    uint64_t last = r->t0, attempts = 0;
-    int ready = 0;
-
-    for (int i = 0; i < f->started; i++) {
-        const struct fleet_inst *in = &f->inst[i];
-        attempts += in->attempts;
-        if (in->t_ready) {
-            t[ready++] = in->t_ready - in->t_exec;
-            if (in->t_ready > last)
-                last = in->t_ready;
-        }
-    }
-    qsort(t, (size_t)ready, sizeof *t, cmp_u64_ptr);
-    int div = r->measured ? r->measured : 1;
-    printf("{\"name\": \"%s\", \"instances\": %d, \"started\": %d, \"ready\": %d, "
-           "\"failed\": %d, \"unit\": \"ms\", \"last_exec\": %.1f, \"all_ready\": %.1f, "
-           "\"exec_to_ready_p50\": %.1f, \"exec_to_ready_p90\": %.1f, "
-           "\"exec_to_ready_max\": %.1f, \"rss_kib_per_instance\": %ld, "
-           "\"pss_kib_per_instance\": %ld, \"host_kib_per_instance\": %ld, "
-           "\"stop_all\": %.1f, ",
-           opt.name, opt.n, f->started, ready, f->started - ready,
-           (r->t_last_exec - r->t0) / 1e6, (last - r->t0) / 1e6,
-           ready ? t[(ready - 1) / 2] / 1e6 : 0.0, ready ? t[(ready * 9 - 1) / 10] / 1e6 : 0.0,
-           ready ? t[ready - 1] / 1e6 : 0.0, r->rss / div, r->pss / div,
-           ready ? (r->before[0] - r->after[0]) / ready : 0, r->stop_ns / 1e6);
-    /* Where the host's memory went, per ready instance: the kernel's share. */
-    printf("\"host_growth_kib_per_instance\": {");
-    for (int k = 1; k < MEMINFO_N; k++)
-        printf("%s\"%s\": %ld", k > 1 ? ", " : "", meminfo_key[k],
-               ready ? (r->after[k] - r->before[k]) / ready : 0);
-    /* When each tenth of them had been started: the start rate's trend. */
-    printf("}, \"exec_by_tenth\": [");
-    for (int k = 1; k <= 10; k++)
-        printf("%s%.0f", k > 1 ? ", " : "",
-               f->started ? (f->inst[(f->started * k - 1) / 10].t_exec - r->t0) / 1e6 : 0.0);
-    printf("], ");
-    if (r->idle_cpu_us >= 0)
-        printf("\"hold_s\": %d, \"idle_cpu_us_per_s_per_instance\": %.1f, ", opt.hold_s,
-               r->idle_cpu_us);
-    if (opt.http)
-        printf("\"http_connects_per_instance\": %.1f, ",
-               f->started ? (double)attempts / f->started : 0.0);
-    printf("\"stopped_by\": \"");
-    json_str(r->stopped_by);
-    printf("\", \"failures\": ");
-    fleet_print_failures(f);
-    printf("}\n");
-    free(t);
 }
 
 int main(int argc, char **argv)
@@ -563,8 +366,9 @@ int main(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
 
     char stopped_by[200] = "";
-    struct fleet_result r = { .stopped_by = stopped_by };
-    meminfo_read(r.before);
+    struct fleet_result r = { .name = opt.name, .asked = opt.n, .http = opt.http != NULL,
+                              .hold_s = opt.hold_s, .stopped_by = stopped_by };
+    fleet_report_meminfo(r.before);
     uint64_t deadline = UINT64_MAX;
     r.t0 = r.t_last_exec = now_ns();
     for (;;) {
@@ -603,11 +407,11 @@ int main(int argc, char **argv)
     if (!stopped_by[0])
         snprintf(stopped_by, sizeof stopped_by, "the count asked for (%d)", opt.n);
     r.idle_cpu_us = opt.hold_s > 0 && !interrupted ? fleet_hold(&f, opt.hold_s) : -1;
-    meminfo_read(r.after);
-    r.measured = fleet_memory(&f, &r.rss, &r.pss);
+    fleet_report_meminfo(r.after);
+    r.measured = fleet_report_memory(&f, &r.rss, &r.pss);
     uint64_t t_stop = now_ns();
     fleet_stop(&f);
     r.stop_ns = now_ns() - t_stop;
-    fleet_report(&f, &r);
+    fleet_report_print(&f, &r);
     return 0;
 }

@@ -1,4 +1,4 @@
-/* fleet.h: what bench/fleet's two parts share: one instance's state and the run's, and the HTTP prober's entry points. */
+/* fleet.h: what bench/fleet's parts share: one instance's state, the run's, what it measured; the prober's and the report's entry points. */
 #ifndef BENCH_FLEET_H
 #define BENCH_FLEET_H
 
@@ -54,6 +54,23 @@ static inline void fleet_settle(struct fleet *f, struct fleet_inst *in, enum fle
         f->failed++;
 }
 
+/* The host's memory counters in a report: MemAvailable first, then what grows. */
+#define FLEET_MEMINFO_N 7
+
+/* What a run measured, for fleet_report_print.  Times in ns. */
+struct fleet_result {
+    const char *name;       /* the result's name */
+    int asked;              /* instances asked for */
+    int http;               /* ready by HTTP: report the connections tried */
+    int hold_s;             /* --hold */
+    uint64_t t0, t_last_exec, stop_ns;
+    double idle_cpu_us;     /* per second and instance over --hold; < 0: none */
+    long before[FLEET_MEMINFO_N], after[FLEET_MEMINFO_N]; /* KiB, at start and end */
+    long rss, pss;          /* KiB, summed over `measured` instances */
+    int measured;
+    const char *stopped_by; /* why no more were started */
+};
+
 /* epoll's data of an instance's output pipe and of its HTTP socket. */
 #define FLEET_EV_OUT(i) ((uint64_t)(i) << 1)
 #define FLEET_EV_SOCK(i) ((uint64_t)(i) << 1 | 1)
@@ -68,5 +85,14 @@ void fleet_http_event(struct fleet *f, int i, uint32_t events, uint64_t now);
 uint64_t fleet_http_expire(struct fleet *f, uint64_t now);
 /* Close inst[i]'s attempt, if any. */
 void fleet_http_close(struct fleet *f, int i);
+
+/* fleet_report.c: the host's memory counters (KiB; -1 where absent). */
+void fleet_report_meminfo(long v[FLEET_MEMINFO_N]);
+/* CPU time of every live ready instance so far, summed, in ns; how many in *n. */
+uint64_t fleet_report_cpu_ns(const struct fleet *f, int *n);
+/* Rss and Pss of every live ready instance, summed, in KiB; how many. */
+int fleet_report_memory(const struct fleet *f, long *rss, long *pss);
+/* One JSON line on stdout. */
+void fleet_report_print(const struct fleet *f, const struct fleet_result *r);
 
 #endif
