@@ -182,9 +182,11 @@ static int fleet_spawn(struct fleet *f, int i, char *why, size_t whylen)
     close(p[1]);
     if (e != 0) {
         close(p[0]);
-        snprintf(why, whylen, "fleet: posix_spawn: %s%s", strerror(e),
-                 e == EAGAIN ? " (RLIMIT_NPROC, kernel.pid_max, kernel.threads-max "
-                               "or a pids cgroup)" : "");
+        char limit[160] = "";
+        if (e == EAGAIN)
+            fleet_report_tasks(limit, sizeof limit);
+        snprintf(why, whylen, "fleet: posix_spawn: %s%s%s", strerror(e), limit[0] ? ": " : "",
+                 limit);
         goto out;
     }
     struct epoll_event ev = { .events = EPOLLIN, .data.u64 = FLEET_EV_OUT(i) };
@@ -365,7 +367,7 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
 
-    char stopped_by[200] = "";
+    char stopped_by[256] = "";
     struct fleet_result r = { .name = opt.name, .asked = opt.n, .http = opt.http != NULL,
                               .hold_s = opt.hold_s, .stopped_by = stopped_by };
     fleet_report_meminfo(r.before);

@@ -88,6 +88,8 @@ void fleet_http_close(struct fleet *f, int i);
 
 /* fleet_report.c: the host's memory counters (KiB; -1 where absent). */
 void fleet_report_meminfo(long v[FLEET_MEMINFO_N]);
+/* What stopped a process from starting with EAGAIN: the host's task count against its limits. */
+void fleet_report_tasks(char *why, size_t len);
 /* CPU time of every live ready instance so far, summed, in ns; how many in *n. */
 uint64_t fleet_report_cpu_ns(const struct fleet *f, int *n);
 /* Rss and Pss of every live ready instance, summed, in KiB; how many. */

@@ -30,6 +30,57 @@ void fleet_report_meminfo(long v[FLEET_MEMINFO_N])
         fclose(fp);
 }
 
+void fleet_report_tasks(char *why, size_t len)
+{
+    FILE *fp = fopen("/proc/loadavg", "r");
+    long tasks = -1, pid_max = -1, threads_max = -1;
+
+    if (fp) {
+        if (fscanf(fp, "%*s %*s %*s %*d/%ld", &tasks) != 1)
+            tasks = -1;
+        fclose(fp);
+    }
+    fp = fopen("/proc/sys/kernel/pid_max", "r");
+    if (fp) {
+        if (fscanf(fp, "%ld", &pid_max) != 1)
+            pid_max = -1;
+        fclose(fp);
+    }
+    fp = fopen("/proc/sys/kernel/threads-max", "r");
+    if (fp) {
+        if (fscanf(fp, "%ld", &threads_max) != 1)
+            threads_max = -1;
+        fclose(fp);
+    }
+    /* Linux keeps the lowest 300 pids for after a wrap: pid_max is reached short of it. */
+    const char *limit = tasks >= 0 && pid_max > 0 && tasks + 400 >= pid_max ? "kernel.pid_max"
+                        : tasks >= 0 && threads_max > 0 && tasks + 100 >= threads_max
+                            ? "kernel.threads-max"
+                            : "RLIMIT_NPROC or a pids cgroup, it seems";
+    snprintf(why, len, "%s: %ld tasks on the host, kernel.pid_max %ld, kernel.threads-max %ld",
+             limit, tasks, pid_max, threads_max);
+}
+
+/* Threads (tasks) of the first live ready instance; 0 if none. */
+static long tasks_per_instance(const struct fleet *f)
+{
+    for (int i = 0; i < f->started; i++) {
+        char path[64], line[128];
+        long n = 0;
+        if (f->inst[i].state != FLEET_READY || f->inst[i].pid <= 0)
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/status", (int)f->inst[i].pid);
+        FILE *fp = fopen(path, "r");
+        while (fp && fgets(line, sizeof line, fp))
+            if (sscanf(line, "Threads: %ld", &n) == 1)
+                break;
+        if (fp)
+            fclose(fp);
+        return n;
+    }
+    return 0;
+}
+
 uint64_t fleet_report_cpu_ns(const struct fleet *f, int *n)
 {
     uint64_t sum = 0;
@@ -184,7 +235,7 @@ void fleet_report_print(const struct fleet *f, const struct fleet_result *r)
     if (r->http)
         printf("\"http_connects_per_instance\": %.1f, ",
                f->started ? (double)attempts / f->started : 0.0);
-    printf("\"stopped_by\": \"");
+    printf("\"tasks_per_instance\": %ld, \"stopped_by\": \"", tasks_per_instance(f));
     json_str(r->stopped_by);
     printf("\", \"failures\": ");
     print_failures(f);
