@@ -411,6 +411,7 @@ int main(int argc, char **argv)
     r.idle_cpu_us = opt.hold_s > 0 && !interrupted ? fleet_hold(&f, opt.hold_s) : -1;
     fleet_report_meminfo(r.after);
     r.measured = fleet_report_memory(&f, &r.rss, &r.pss);
+    r.tasks = fleet_report_threads(&f);
     uint64_t t_stop = now_ns();
     fleet_stop(&f);
     r.stop_ns = now_ns() - t_stop;

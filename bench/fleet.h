@@ -68,6 +68,7 @@ struct fleet_result {
     long before[FLEET_MEMINFO_N], after[FLEET_MEMINFO_N]; /* KiB, at start and end */
     long rss, pss;          /* KiB, summed over `measured` instances */
     int measured;
+    long tasks;             /* threads of one instance */
     const char *stopped_by; /* why no more were started */
 };
 
@@ -90,6 +91,8 @@ void fleet_http_close(struct fleet *f, int i);
 void fleet_report_meminfo(long v[FLEET_MEMINFO_N]);
 /* What stopped a process from starting with EAGAIN: the host's task count against its limits. */
 void fleet_report_tasks(char *why, size_t len);
+/* Threads (tasks) of the first live ready instance; 0 if none. */
+long fleet_report_threads(const struct fleet *f);
 /* CPU time of every live ready instance so far, summed, in ns; how many in *n. */
 uint64_t fleet_report_cpu_ns(const struct fleet *f, int *n);
 /* Rss and Pss of every live ready instance, summed, in KiB; how many. */

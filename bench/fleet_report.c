@@ -61,8 +61,7 @@ void fleet_report_tasks(char *why, size_t len)
              limit, tasks, pid_max, threads_max);
 }
 
-/* Threads (tasks) of the first live ready instance; 0 if none. */
-static long tasks_per_instance(const struct fleet *f)
+long fleet_report_threads(const struct fleet *f)
 {
     for (int i = 0; i < f->started; i++) {
         char path[64], line[128];
@@ -235,7 +234,7 @@ void fleet_report_print(const struct fleet *f, const struct fleet_result *r)
     if (r->http)
         printf("\"http_connects_per_instance\": %.1f, ",
                f->started ? (double)attempts / f->started : 0.0);
-    printf("\"tasks_per_instance\": %ld, \"stopped_by\": \"", tasks_per_instance(f));
+    printf("\"tasks_per_instance\": %ld, \"stopped_by\": \"", r->tasks);
     json_str(r->stopped_by);
     printf("\", \"failures\": ");
     print_failures(f);
