@@ -32,6 +32,8 @@ static const char usage[] =
     "      --inflight=K     HTTP connections open at once (default 128)\n"
     "      --retry-us=US    the first connection's patience (default 1000),\n"
     "                       doubled per attempt up to 16 times it\n"
+    "      --kick=LINE      with --http: ask an instance once it prints LINE\n"
+    "                       (or 5 s after its start), not from its start\n"
     "      --hold=SECS      once all are ready, leave them SECS seconds and\n"
     "                       report the CPU time they took meanwhile\n";
 
@@ -46,7 +48,7 @@ static struct {
     int n;
     char **table;        /* table[i * 9 + k]: field k+1 of line i */
     int table_lines;
-    const char *ready, *http, *name;
+    const char *ready, *http, *kick, *name;
     int timeout_s, max_failures, hold_s;
     long min_avail_mib;
     char **cmd;
@@ -215,6 +217,11 @@ static void fleet_line(struct fleet *f, struct fleet_inst *in, const char *line,
         snprintf(in->why, sizeof in->why, "%s", line);
     if (opt.ready && strcmp(line, opt.ready) == 0)
         fleet_settle(f, in, FLEET_READY, now);
+    if (opt.kick && !in->kicked && strcmp(line, opt.kick) == 0) {
+        in->kicked = 1;
+        in->attempts = 0;
+        in->next_try = now;
+    }
 }
 
 /* Read what inst[i] printed; at its end, reap it. */
@@ -282,15 +289,14 @@ static uint64_t fleet_wait(struct fleet *f, uint64_t d)
  */
 static double fleet_hold(struct fleet *f, int secs)
 {
-    int n0, n1;
-    uint64_t c0 = fleet_report_cpu_ns(f, &n0), t0 = now_ns(), end = t0 + secs * 1000000000ULL;
+    int n;
+    uint64_t t0 = now_ns(), end = t0 + secs * 1000000000ULL;
 
+    fleet_report_cpu(f, 1, &n);
     for (uint64_t now = t0; now < end && !interrupted;)
         now = fleet_wait(f, end - now);
-    uint64_t c1 = fleet_report_cpu_ns(f, &n1), t1 = now_ns();
-    if (n1 == 0 || c1 < c0)
-        return 0;
-    return (c1 - c0) / 1e3 / ((t1 - t0) / 1e9) / n1;
+    uint64_t used = fleet_report_cpu(f, 0, &n), t1 = now_ns();
+    return n ? used / 1e3 / ((t1 - t0) / 1e9) / n : 0;
 }
 
 /* SIGTERM to every instance left, then reap them all. */
@@ -324,6 +330,7 @@ int main(int argc, char **argv)
         { "inflight", required_argument, NULL, 'i' },
         { "retry-us", required_argument, NULL, 'R' },
         { "hold", required_argument, NULL, 'o' },
+        { "kick", required_argument, NULL, 'k' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -342,6 +349,7 @@ int main(int argc, char **argv)
         case 'f': opt.max_failures = atoi(optarg); break;
         case 'i': f.max_inflight = atoi(optarg); break;
         case 'o': opt.hold_s = atoi(optarg); break;
+        case 'k': opt.kick = optarg; break;
         case 'R': f.retry_ns = strtoull(optarg, NULL, 10) * 1000; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
@@ -356,6 +364,7 @@ int main(int argc, char **argv)
         return 2;
     }
     f.retry_max_ns = f.retry_ns * 16;
+    f.kick_wait_ns = opt.kick ? 5000000000ULL : 0;
     f.epfd = epoll_create1(EPOLL_CLOEXEC);
     if (f.epfd < 0 || !(f.inst = calloc((size_t)opt.n, sizeof *f.inst))) {
         perror("fleet");
@@ -406,6 +415,8 @@ int main(int argc, char **argv)
         if (!starting && (f.waiting == 0 || now >= deadline))
             break;
     }
+    for (int i = 0; i < f.started; i++)
+        fleet_http_close(&f, i); /* no more asking: the hold is left alone */
     if (!stopped_by[0])
         snprintf(stopped_by, sizeof stopped_by, "the count asked for (%d)", opt.n);
     r.idle_cpu_us = opt.hold_s > 0 && !interrupted ? fleet_hold(&f, opt.hold_s) : -1;

@@ -15,6 +15,9 @@ struct fleet_inst {
     int sock;               /* the HTTP attempt in flight, or -1 */
     enum fleet_state state;
     int sent;               /* the request is written; the answer is awaited */
+    int kicked;             /* it printed --kick's line: ask it now */
+    int cpu_known;          /* cpu_ns holds its CPU time at the start of --hold */
+    uint64_t cpu_ns;
     unsigned attempts;      /* HTTP connections tried so far */
     uint64_t t_exec;        /* just before its posix_spawn */
     uint64_t t_ready;       /* its ready line, or the first bytes of its answer */
@@ -37,6 +40,7 @@ struct fleet {
     int max_inflight;       /* --inflight */
     uint64_t retry_ns;      /* --retry-us: the first attempt's patience */
     uint64_t retry_max_ns;  /* it doubles per attempt up to this */
+    uint64_t kick_wait_ns;  /* --kick: ask one not kicked only this long after its exec */
     int cursor;             /* where the next scan for due attempts begins */
 };
 
@@ -93,8 +97,12 @@ void fleet_report_meminfo(long v[FLEET_MEMINFO_N]);
 void fleet_report_tasks(char *why, size_t len);
 /* Threads (tasks) of the first live ready instance; 0 if none. */
 long fleet_report_threads(const struct fleet *f);
-/* CPU time of every live ready instance so far, summed, in ns; how many in *n. */
-uint64_t fleet_report_cpu_ns(const struct fleet *f, int *n);
+/*
+ * --hold's CPU time: at its start (start != 0) note every live ready
+ * instance's; at its end, the ns those still running used since, summed,
+ * and how many in *n.
+ */
+uint64_t fleet_report_cpu(struct fleet *f, int start, int *n);
 /* Rss and Pss of every live ready instance, summed, in KiB; how many. */
 int fleet_report_memory(const struct fleet *f, long *rss, long *pss);
 /* One JSON line on stdout. */

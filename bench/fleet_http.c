@@ -95,7 +95,9 @@ static void attempt(struct fleet *f, int i, uint64_t now)
     }
     in->sock = fd;
     in->sent = 0;
-    in->deadline = now + patience(f, in->attempts++);
+    /* One that said it is listening gets the longest patience at once. */
+    in->deadline = now + (in->kicked ? f->retry_max_ns : patience(f, in->attempts));
+    in->attempts++;
     f->inflight++;
 }
 
@@ -105,7 +107,8 @@ void fleet_http_start(struct fleet *f, uint64_t now)
     for (int k = 0; k < f->started && f->inflight < f->max_inflight; k++) {
         int i = (f->cursor + k) % f->started;
         const struct fleet_inst *in = &f->inst[i];
-        if (in->state == FLEET_WAITING && in->sock < 0 && in->next_try <= now) {
+        if (in->state == FLEET_WAITING && in->sock < 0 && in->next_try <= now &&
+            (in->kicked || !f->kick_wait_ns || now >= in->t_exec + f->kick_wait_ns)) {
             attempt(f, i, now);
             f->cursor = (i + 1) % f->started;
         }
@@ -178,8 +181,12 @@ uint64_t fleet_http_expire(struct fleet *f, uint64_t now)
         if (in->sock >= 0) {
             if (in->deadline < next)
                 next = in->deadline;
-        } else if (f->inflight < f->max_inflight && in->next_try < next) {
-            next = in->next_try;
+        } else if (f->inflight < f->max_inflight) {
+            uint64_t t = in->next_try;
+            if (f->kick_wait_ns && !in->kicked && t < in->t_exec + f->kick_wait_ns)
+                t = in->t_exec + f->kick_wait_ns;
+            if (t < next)
+                next = t;
         }
     }
     return next;

@@ -80,21 +80,27 @@ long fleet_report_threads(const struct fleet *f)
     return 0;
 }
 
-uint64_t fleet_report_cpu_ns(const struct fleet *f, int *n)
+uint64_t fleet_report_cpu(struct fleet *f, int start, int *n)
 {
     uint64_t sum = 0;
 
     *n = 0;
     for (int i = 0; i < f->started; i++) {
+        struct fleet_inst *in = &f->inst[i];
         char path[64];
         unsigned long long ns;
-        if (f->inst[i].state != FLEET_READY || f->inst[i].pid <= 0)
+        if (in->state != FLEET_READY || in->pid <= 0 || (!start && !in->cpu_known))
             continue;
-        snprintf(path, sizeof path, "/proc/%d/schedstat", (int)f->inst[i].pid);
+        snprintf(path, sizeof path, "/proc/%d/schedstat", (int)in->pid);
         FILE *fp = fopen(path, "r");
         if (fp && fscanf(fp, "%llu", &ns) == 1) {
-            sum += ns;
-            (*n)++;
+            if (start) {
+                in->cpu_ns = ns;
+                in->cpu_known = 1;
+            } else if (ns >= in->cpu_ns) {
+                sum += ns - in->cpu_ns;
+                (*n)++;
+            }
         }
         if (fp)
             fclose(fp);
