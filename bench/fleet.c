@@ -250,13 +250,12 @@ static void fleet_output(struct fleet *f, int i, uint64_t now)
     in->out = -1;
     fleet_http_close(f, i);
     int status = 0;
-    waitpid(in->pid, &status, 0);
+    waitpid(in->pid, &status, 0); /* ending: closing its files is part of exit */
     in->pid = 0;
     if (in->state == FLEET_READY) {
         snprintf(in->why, sizeof in->why, "fleet: it ended after it was ready");
         f->failed++;
-    }
-    else if (!in->why[0] && WIFEXITED(status))
+    } else if (!in->why[0] && WIFEXITED(status))
         snprintf(in->why, sizeof in->why, "fleet: it exited with status %d before it was ready",
                  WEXITSTATUS(status));
     else if (!in->why[0])

@@ -104,8 +104,10 @@ static void attempt(struct fleet *f, int i, uint64_t now)
 void fleet_http_start(struct fleet *f, uint64_t now)
 {
     /* From a moving cursor, so the first instances do not take every slot. */
+    int from = f->cursor;
+
     for (int k = 0; k < f->started && f->inflight < f->max_inflight; k++) {
-        int i = (f->cursor + k) % f->started;
+        int i = (from + k) % f->started;
         const struct fleet_inst *in = &f->inst[i];
         if (in->state == FLEET_WAITING && in->sock < 0 && in->next_try <= now &&
             (in->kicked || !f->kick_wait_ns || now >= in->t_exec + f->kick_wait_ns)) {
