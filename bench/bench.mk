@@ -55,3 +55,10 @@ $(B)/bench/solo5_%.hvt: bench/solo5_%.c $(SOLO5_GUEST_RT) tests/solo5/guest.h \
 	@mkdir -p $(@D)
 	$(CC) $(SOLO5_GUEST_CFLAGS) -o $@ $(SOLO5_GUEST_RT) $<
 BENCH_BINS += $(B)/bench/solo5_blk.hvt $(B)/tests/solo5/hello.hvt $(B)/tests/solo5/net.hvt
+
+# Many unikernels at once (bench/snapshot's fleet and ceiling).
+FLEET_SRCS := bench/fleet.c bench/fleet_http.c bench/fleet_report.c
+$(B)/bench/fleet: $(FLEET_SRCS) bench/fleet.h bench/common.h
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $(FLEET_SRCS)
+BENCH_BINS += $(B)/bench/fleet
