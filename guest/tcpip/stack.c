@@ -326,6 +326,13 @@ void tcpip_wait(uint64_t deadline_ns)
     if (ms != SYS_TIMEOUTS_SLEEPTIME_INFINITE &&
         (uint64_t)ms * NSEC_PER_MSEC < until - now)
         until = now + (uint64_t)ms * NSEC_PER_MSEC;
-    (void)uhvt_poll(until, NULL);
-    (void)stack_work();
+    uint64_t ready = 0;
+    (void)uhvt_poll(until, &ready);
+    /* Woken by a timer alone: no frame to read, only lwIP's timers. */
+    if (ready != 0) {
+        (void)stack_work();
+    } else {
+        sys_check_timeouts();
+        netif_uhvt_flush();
+    }
 }
