@@ -13,11 +13,11 @@
 /* Tries at a free temporary name before giving up (EEXIST). */
 #define SNAPIO_TMP_TRIES 16
 
-int snapio_pread(int fd, void *buf, size_t len, uint64_t off)
+/* Whole transfers both ways: one loop, so reads and writes fail alike. */
+static int whole(int fd, uint8_t *p, size_t len, uint64_t off, bool write)
 {
-    uint8_t *p = buf;
     while (len > 0) {
-        ssize_t n = pread(fd, p, len, (off_t)off);
+        ssize_t n = write ? pwrite(fd, p, len, (off_t)off) : pread(fd, p, len, (off_t)off);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
@@ -32,23 +32,15 @@ int snapio_pread(int fd, void *buf, size_t len, uint64_t off)
     return 0;
 }
 
+int snapio_pread(int fd, void *buf, size_t len, uint64_t off)
+{
+    return whole(fd, buf, len, off, false);
+}
+
 int snapio_pwrite(int fd, const void *buf, size_t len, uint64_t off)
 {
-    const uint8_t *p = buf;
-    while (len > 0) {
-        ssize_t n = pwrite(fd, p, len, (off_t)off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            if (n == 0)
-                errno = EIO;
-            return -errno;
-        }
-        p += n;
-        off += (uint64_t)n;
-        len -= (size_t)n;
-    }
-    return 0;
+    /* Not written through: pwrite only reads it. */
+    return whole(fd, (uint8_t *)(uintptr_t)buf, len, off, true);
 }
 
 /*
