@@ -1,6 +1,6 @@
 # bench.mk: make bench: boot latency, hypercall cost, block and network I/O, threads, density on KVM, as JSON and plots.
 
-BENCH_BINS := $(B)/bench/boot $(B)/bench/kvm_floor $(B)/bench/noop.hvt \
+BENCH_BINS := $(B)/bench/boot $(B)/bench/kvm_floor $(B)/bench/kvm_bare $(B)/bench/noop.hvt \
 	$(B)/bench/hypercall.hvt $(B)/bench/blk.hvt $(B)/tests/guest/idle.hvt \
 	$(B)/bench/net.hvt $(B)/bench/udp $(B)/examples/ping.hvt $(B)/tests/guest/net_batch.hvt \
 	$(B)/bench/tcp $(B)/bench/tcp_sink.hvt $(B)/examples/httpd.hvt \
@@ -25,6 +25,11 @@ $(B)/bench/tcp: bench/tcp.c bench/common.h
 $(B)/bench/threads-native: bench/threads.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(HOST_LDFLAGS) -o $@ $< -lpthread
+
+# The bare-KVM floor under a start: static, so no dynamic loader is in it.
+$(B)/bench/kvm_bare: bench/kvm_bare.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -static-pie -Wl,-z,relro,-z,now,-z,noexecstack -o $@ $<
 
 $(B)/bench/kvm_floor: bench/kvm_floor.c $(MONITOR_LIB_OBJS)
 	@mkdir -p $(@D)

@@ -1,5 +1,6 @@
 /* boot.c: boot latency: run a command N times, report wall-time percentiles (or phases) as JSON. */
-/* With --samples FILE, every run's time (us, sorted) also goes to FILE, one a line, for plots. */
+/* With --samples FILE, every run's time (us, sorted) also goes to FILE, one a line, for plots;
+   with --and, several commands take turns run by run and each gets its line. */
 #include <err.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -73,11 +74,16 @@ int main(int argc, char **argv)
         argc -= 2;
     }
     if (argc < 4)
-        errx(2, "usage: boot [--phases] [--samples FILE] NAME RUNS COMMAND [ARGS...]");
+        errx(2, "usage: boot [--phases] [--samples FILE] NAME RUNS COMMAND [ARGS...] "
+                "[--and NAME COMMAND [ARGS...]]...");
     int runs = atoi(argv[2]);
     if (runs < 1)
         errx(2, "RUNS must be positive");
-    uint64_t *t = calloc((size_t)runs, sizeof(*t));
+    struct job jobs[JOBS_MAX];
+    argv[2] = argv[1]; /* NAME, then the command: one shape for every job */
+    int njobs = jobs_parse(argc - 2, argv + 2, runs, jobs);
+    if (njobs > 1 && (phases || samples != NULL))
+        errx(2, "--phases and --samples take one command");
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
@@ -89,28 +95,31 @@ int main(int argc, char **argv)
         posix_spawn_file_actions_addclose(&fa, pipefd[0]);
     }
     for (int i = 0; i < runs; i++) {
-        pid_t pid;
-        int status;
-        uint64_t t0 = now_ns();
-        if (posix_spawn(&pid, argv[3], &fa, NULL, argv + 3, environ) != 0)
-            err(1, "%s", argv[3]);
-        if (waitpid(pid, &status, 0) < 0)
-            err(1, "waitpid");
-        uint64_t t1 = now_ns();
-        t[i] = t1 - t0;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            errx(1, "%s: run %d failed (status 0x%x)", argv[3], i, status);
-        if (phases) {
-            /* The trace is a few hundred bytes: it fits the pipe's buffer. */
-            char text[4096];
-            ssize_t n = read(pipefd[0], text, sizeof(text) - 1);
-            text[n > 0 ? n : 0] = '\0';
-            phases_add(i, runs, text, t0, t1);
+        for (int j = 0; j < njobs; j++) {
+            pid_t pid;
+            int status;
+            char **cmd = jobs[j].argv;
+            uint64_t t0 = now_ns();
+            if (posix_spawn(&pid, cmd[0], &fa, NULL, cmd, environ) != 0)
+                err(1, "%s", cmd[0]);
+            if (waitpid(pid, &status, 0) < 0)
+                err(1, "waitpid");
+            uint64_t t1 = now_ns();
+            jobs[j].t[i] = t1 - t0;
+            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                errx(1, "%s: run %d failed (status 0x%x)", cmd[0], i, status);
+            if (phases) {
+                /* The trace is a few hundred bytes: it fits the pipe's buffer. */
+                char text[4096];
+                ssize_t n = read(pipefd[0], text, sizeof(text) - 1);
+                text[n > 0 ? n : 0] = '\0';
+                phases_add(i, runs, text, t0, t1);
+            }
         }
     }
     if (phases) {
         printf("{\"name\": \"%s\", \"runs\": %d, \"unit\": \"us\", \"p50\": {",
-               argv[1], runs);
+               jobs[0].name, runs);
         for (int p = 0; p < nphases; p++) {
             qsort(phase_ns[p], (size_t)runs, sizeof(uint64_t), cmp_u64);
             printf("%s\"%s\": %.1f", p ? ", " : "", phase_name[p],
@@ -119,18 +128,21 @@ int main(int argc, char **argv)
         printf("}}\n");
         return 0;
     }
-    qsort(t, (size_t)runs, sizeof(*t), cmp_u64);
-    if (samples != NULL) {
-        FILE *f = fopen(samples, "w");
-        if (f == NULL)
-            err(1, "%s", samples);
-        for (int i = 0; i < runs; i++)
-            fprintf(f, "%.1f\n", t[i] / 1000.0);
-        fclose(f);
+    for (int j = 0; j < njobs; j++) {
+        uint64_t *t = jobs[j].t;
+        qsort(t, (size_t)runs, sizeof(*t), cmp_u64);
+        if (samples != NULL) {
+            FILE *f = fopen(samples, "w");
+            if (f == NULL)
+                err(1, "%s", samples);
+            for (int i = 0; i < runs; i++)
+                fprintf(f, "%.1f\n", t[i] / 1000.0);
+            fclose(f);
+        }
+        printf("{\"name\": \"%s\", \"runs\": %d, \"unit\": \"us\", \"min\": %.1f, "
+               "\"p50\": %.1f, \"p90\": %.1f, \"p99\": %.1f, \"max\": %.1f}\n",
+               jobs[j].name, runs, pct(t, runs, 0), pct(t, runs, 50), pct(t, runs, 90),
+               pct(t, runs, 99), t[runs - 1] / 1000.0);
     }
-    printf("{\"name\": \"%s\", \"runs\": %d, \"unit\": \"us\", \"min\": %.1f, "
-           "\"p50\": %.1f, \"p90\": %.1f, \"p99\": %.1f, \"max\": %.1f}\n",
-           argv[1], runs, pct(t, runs, 0), pct(t, runs, 50), pct(t, runs, 90),
-           pct(t, runs, 99), t[runs - 1] / 1000.0);
     return 0;
 }
