@@ -132,6 +132,7 @@ PUBLIC NOSSP _Noreturn void __uhvt_boot(const struct uhvt_boot_info *bi)
     uint64_t *sp = boot_process_image();
     mount_start();
     tcpip_start();
+    snapshot_idle_arm(1); /* the application's waits from here on */
     __libc_start_main(main, (int)sp[0], (char **)(sp + 1), _init, _fini, 0);
     hypercall_abort("uhvt: __libc_start_main returned");
 }

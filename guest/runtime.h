@@ -94,6 +94,8 @@ void rng_fill(void *buf, size_t len);
  * caller, which checks again); 0 otherwise.
  */
 int snapshot_idle(void);
+/* boot.c (1, once the runtime has started) and the exits (0). */
+void snapshot_idle_arm(int on);
 
 /* After a restore: mix fresh host entropy into the key (snapshot.c). */
 void rng_reseed(const uint8_t seed[UHVT_BOOT_RANDOM_SIZE]);

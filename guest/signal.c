@@ -96,6 +96,7 @@ static int signal_ignored(int sig)
  */
 _Noreturn void signal_die(int sig)
 {
+    snapshot_idle_arm(0); /* dying's own waits are no ready point */
     mount_exit();
     if (sig == SIGABRT)
         hypercall_abort("abort()");

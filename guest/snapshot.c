@@ -73,8 +73,22 @@ static size_t snapshot_env(char *args, size_t len, uint32_t envc)
  * TCP ISNs and what getrandom returns), the first ephemeral ports, the
  * clocks.  What stays shared is listed in docs/security.md.
  */
+/*
+ * --snapshot-idle's state: armed while the application runs (not while the
+ * runtime starts, e.g. waits for DHCP, nor once it exits), and spent by
+ * the first snapshot call of either kind.  Spent before the call, so that
+ * restored instances find it spent.
+ */
+static int idle_armed, idle_spent;
+
+void snapshot_idle_arm(int on)
+{
+    idle_armed = on;
+}
+
 static int snapshot_take(void)
 {
+    idle_spent = 1;
     struct uhvt_hc_snapshot s = {
         .args = (uintptr_t)snapshot_args,
         .args_len = sizeof snapshot_args,
@@ -102,16 +116,12 @@ PUBLIC int uhvt_snapshot(void)
 
 /*
  * The first wait with nothing pending: the program has initialised, and
- * sleeps until work comes.  Set before the call, so restored instances
- * find it taken.  docs/snapshots.md says why uhvt_snapshot() stays the
- * better ready point for a program that can call it.
+ * sleeps until work comes.  docs/snapshots.md says why uhvt_snapshot()
+ * stays the better ready point for a program that can call it.
  */
 int snapshot_idle(void)
 {
-    static int taken;
-
-    if (taken || !(boot_info.flags & UHVT_BOOT_SNAPSHOT_IDLE))
+    if (!idle_armed || idle_spent || !(boot_info.flags & UHVT_BOOT_SNAPSHOT_IDLE))
         return 0;
-    taken = 1;
     return snapshot_take() == 1;
 }

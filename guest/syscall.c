@@ -30,6 +30,7 @@
 
 _Noreturn void syscall_exit(int status)
 {
+    snapshot_idle_arm(0); /* exit's own waits are no ready point */
     tcpip_exit();
     mount_exit();
     /* Unlike Linux, no `& 0xff`: the monitor reports a status above 119. */

@@ -14,6 +14,7 @@
 #include <sys/user.h>
 #include <unistd.h>
 
+#include "pin.h"
 #include "uhvt_abi.h"
 
 #define PAGE UHVT_PAGE_SIZE
@@ -38,8 +39,11 @@ int core_setup(struct core *c, const char *dir, const char *image,
                               "older overlayfs): choose a directory on ext4, "
                               "xfs, btrfs or tmpfs"
                             : strerror(errno));
-    snprintf(c->name, sizeof(c->name), "core.uhvt.%d", (int)getpid());
-    snprintf(c->proc, sizeof(c->proc), "/proc/self/fd/%d", c->fd);
+    char name[64], proc[64];
+    snprintf(name, sizeof(name), "core.uhvt.%d", (int)getpid());
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", c->fd);
+    if ((c->name = pin_string(name)) == NULL || (c->proc = pin_string(proc)) == NULL)
+        return why_fail(why, "--dumpcore: %s", strerror(errno));
     c->pages = m->size / PAGE;
     c->resident = malloc(c->pages);
     if (c->resident == NULL)
@@ -244,13 +248,17 @@ int core_rules(const struct core *c, int vcpu_fd, void *seccomp_ctx)
     rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ftruncate), 1,
                                     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)c->fd));
     /*
-     * core_write: its name, in the --dumpcore directory only, from
-     * /proc/self/fd (linkat never replaces an existing file).
+     * core_write: its name, core.uhvt.PID in the --dumpcore directory, from
+     * its /proc/self/fd link (linkat never replaces an existing file).
+     * Both names by their pinned addresses (pin.h): the directory fd alone
+     * would allow any absolute path.
      */
-    rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(linkat), 3,
+    rc = rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(linkat), 5,
                                     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffU,
                                             (uint32_t)AT_FDCWD),
+                                    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)(uintptr_t)c->proc),
                                     SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)c->dir_fd),
+                                    SCMP_A3(SCMP_CMP_EQ, (scmp_datum_t)(uintptr_t)c->name),
                                     SCMP_A4(SCMP_CMP_EQ, AT_SYMLINK_FOLLOW));
     return rc;
 }

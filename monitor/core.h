@@ -16,8 +16,8 @@ struct core {
     const char *dir; /* as given */
     int dir_fd;      /* the directory */
     int fd;          /* an unnamed file in it (O_TMPFILE), named on a dump */
-    char name[64];   /* core.uhvt.PID */
-    char proc[64];   /* /proc/self/fd/N: linkat's way to name an O_TMPFILE */
+    const char *name; /* core.uhvt.PID, pinned (pin.h) */
+    const char *proc; /* /proc/self/fd/N: linkat's way to name an O_TMPFILE; pinned */
     unsigned char *resident; /* mincore's vector, one byte a page */
     size_t pages;
     char image[16];  /* the image's file name, cut, for NT_PRPSINFO */

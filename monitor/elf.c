@@ -78,7 +78,7 @@ static int read_notes(Elf *e, const GElf_Phdr *ph, bool *have_abi,
         const char *name = (const char *)d->d_buf + name_off;
         const void *desc = (const char *)d->d_buf + desc_off;
         off = next;
-        /* The first build ID names the image; an unusable one, none. */
+        /* The first usable build ID names the image (snapshot_image_id). */
         if (nh.n_namesz == sizeof(ELF_NOTE_GNU) && nh.n_type == NT_GNU_BUILD_ID &&
             memcmp(name, ELF_NOTE_GNU, sizeof(ELF_NOTE_GNU)) == 0) {
             if (img->build_id_len == 0 && nh.n_descsz > 0 &&

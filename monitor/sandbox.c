@@ -11,6 +11,7 @@
 
 #include "debug.h"
 #include "output.h"
+#include "pin.h"
 #include "snapshot.h"
 
 /*
@@ -125,7 +126,13 @@ int sandbox_enter(const struct vm *vm, char why[WHY_MAX])
         return why_fail(why, "seccomp rule for syscall %d: %s", r.nr,
                         strerror(-r.rc));
     }
-    int rc = seccomp_load(r.ctx);
+    /* The names the rules allow by address can no longer change (pin.h). */
+    int rc = pin_seal();
+    if (rc < 0) {
+        seccomp_release(r.ctx);
+        return why_fail(why, "pinning the sandbox's path names: %s", strerror(-rc));
+    }
+    rc = seccomp_load(r.ctx);
     seccomp_release(r.ctx);
     if (rc < 0)
         return why_fail(why, "seccomp_load: %s", strerror(-rc));

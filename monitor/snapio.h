@@ -21,16 +21,16 @@ struct snapio_file {
     const char *path; /* as given */
     int dir_fd;       /* the directory that will hold it */
     int fd;           /* an unnamed file in it (O_TMPFILE), write-only */
-    char base[256];   /* the name in that directory */
-    char proc[64];    /* /proc/self/fd/N: linkat's way to name an O_TMPFILE */
-    int pid;          /* ours, for the temporary name (getpid is not in the sandbox) */
+    /* The names snapio_name and snapio_drop use, pinned (pin.h): */
+    const char *base; /* the name in that directory */
+    const char *tmp;  /* .BASE.uhvt-RANDOM, the temporary one */
+    const char *proc; /* /proc/self/fd/N: linkat's way to name an O_TMPFILE */
     /*
-     * Where the filesystem has no O_TMPFILE (9p, NFS): fd is a file created
-     * under the temporary name `tmp` from the start, renamed at the end or
-     * removed by snapio_drop.
+     * fd is at `tmp` now: linked there at the end, or, where the filesystem
+     * has no O_TMPFILE (9p, NFS), created there from the start; renamed by
+     * snapio_name or removed by snapio_drop.
      */
     bool named;
-    char tmp[256 + 32];
 };
 
 /*

@@ -908,11 +908,13 @@ int main(int argc, char **argv)
             next_sweep = now + SWEEP_MS;
         }
         /*
-         * With no connection there is nothing to sweep: sleep until one
-         * comes, so that an idle server (one of thousands restored from a
-         * snapshot) costs no CPU.
+         * With no connection and accepting, there is nothing to sweep:
+         * sleep until one comes, so that an idle server (one of thousands
+         * restored from a snapshot) costs no CPU.  A paused accept is
+         * resumed by the sweep, so it keeps the deadline.
          */
-        int n = epoll_wait(epfd, evs, MAX_EVENTS, nconns > 0 ? (int)(next_sweep - now) : -1);
+        int idle = nconns == 0 && accept_paused_until == 0;
+        int n = epoll_wait(epfd, evs, MAX_EVENTS, idle ? -1 : (int)(next_sweep - now));
         if (n < 0 && errno != EINTR) {
             perror("httpd: epoll_wait");
             return 1;

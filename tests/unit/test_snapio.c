@@ -2,14 +2,18 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "pin.h"
 #include "snapio.h"
 #include "snapshot.h"
 #include "vm.h"
@@ -163,4 +167,70 @@ Test(snapio, default_policy_unchanged)
     free(on);
     free(got);
     free(base);
+}
+
+/*
+ * In a child: --snapshot's rules and exit_group only, the names sealed,
+ * then unlinkat(dir, name).  How the child ended.
+ */
+static int unlink_sandboxed(const struct snapio_file *f, const char *name)
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+        if (ctx == NULL || seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(exit_group), 0) < 0 ||
+            snapio_rules(f, ctx) < 0 || pin_seal() < 0 || seccomp_load(ctx) < 0)
+            _exit(90);
+        syscall(SYS_unlinkat, f->dir_fd, name, 0);
+        syscall(SYS_exit_group, 0);
+    }
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    return st;
+}
+
+/*
+ * The rules name the temporary file by its pinned address: the same
+ * directory fd with another path (absolute, or the same text elsewhere in
+ * memory) is killed, and the pinned page cannot be rewritten.
+ */
+Test(snapio, rules_allow_only_the_pinned_names)
+{
+    char dir[64], path[128], victim[128];
+    scratch(dir);
+    snprintf(path, sizeof(path), "%s/a.snap", dir);
+    snprintf(victim, sizeof(victim), "%s/victim", dir);
+    int v = open(victim, O_CREAT | O_WRONLY, 0600);
+    cr_assert_geq(v, 0);
+    close(v);
+    struct snapio_file f;
+    char why[WHY_MAX];
+    cr_assert_eq(snapio_open(&f, "--snapshot", path, why), 0, "%s", why);
+
+    int st = unlink_sandboxed(&f, f.tmp);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the pinned name: status 0x%x", st);
+    st = unlink_sandboxed(&f, victim);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "an absolute path: status 0x%x", st);
+    char copy[NAME_MAX + 1];
+    snprintf(copy, sizeof(copy), "%s", f.tmp);
+    st = unlink_sandboxed(&f, copy);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "a copy of the name: status 0x%x", st);
+    cr_assert_eq(access(victim, F_OK), 0, "the victim is gone");
+
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        if (pin_seal() < 0)
+            _exit(90);
+        *(volatile char *)f.tmp = '/';
+        _exit(0);
+    }
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    /* A fault: SIGSEGV, or ASan's report of it (exit 1). */
+    cr_assert(!(WIFEXITED(st) && WEXITSTATUS(st) == 0), "the sealed page was written");
+    close(f.fd);
+    close(f.dir_fd);
+    unlink(victim);
+    unscratch(dir);
 }
