@@ -121,6 +121,9 @@ void clock_poll(struct uhvt_hc_poll *p)
 
 void clock_sleep_until(uint64_t deadline_ns)
 {
+    /* tcpip_wait's sleep without a network: a --snapshot-idle ready point. */
+    if (clock_monotonic() < deadline_ns && snapshot_idle())
+        return;
     for (;;) {
         uint64_t now = clock_monotonic();
         if (now >= deadline_ns || signal_interrupting())

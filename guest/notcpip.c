@@ -16,8 +16,6 @@ void tcpip_start(void)
 /* Nothing but the clock can make a descriptor ready. */
 void tcpip_wait(uint64_t deadline_ns)
 {
-    if (clock_monotonic() < deadline_ns && snapshot_idle())
-        return;
     clock_sleep_until(deadline_ns);
 }
 

@@ -112,13 +112,15 @@ static int image_check(struct vm *vm, const struct options *o, uint64_t *hash,
         return why_fail(why, "%s: %s", o->image, strerror(errno));
     char elf_why[ELF_WHY_MAX];
     int rc = elf_parse(fd, &vm->img, elf_why);
-    close(fd);
     if (rc < 0)
-        return why_fail(why, "%s: %s", o->image, elf_why);
-    if (vm->img.solo5)
-        return why_fail(why, "--restore: %s is a Solo5 image: it has no "
-                             "uhvt_snapshot() ready point", o->image);
-    return snapshot_image_id(o->image, &vm->img, hash, size, why);
+        rc = why_fail(why, "%s: %s", o->image, elf_why);
+    else if (vm->img.solo5)
+        rc = why_fail(why, "--restore: %s is a Solo5 image: it has no "
+                           "uhvt_snapshot() ready point", o->image);
+    else
+        rc = snapshot_image_id(fd, o->image, &vm->img, hash, size, why);
+    close(fd);
+    return rc;
 }
 
 int restore_setup(struct vm *vm, const struct options *o, char why[WHY_MAX])

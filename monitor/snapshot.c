@@ -37,17 +37,14 @@ struct snapshot {
     uint64_t pm[SNAPSHOT_PM_CHUNK];
 };
 
-int snapshot_image_id(const char *path, const struct elf_image *img,
+int snapshot_image_id(int fd, const char *path, const struct elf_image *img,
                       uint64_t *hash, uint64_t *size, char why[WHY_MAX])
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0 || st.st_size <= 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return why_fail(why, "%s: %s", path, fd < 0 ? strerror(e) : "empty or unreadable");
-    }
+    if (fstat(fd, &st) < 0)
+        return why_fail(why, "%s: %s", path, strerror(errno));
+    if (st.st_size <= 0)
+        return why_fail(why, "%s: empty", path);
     *size = (uint64_t)st.st_size;
     /*
      * The build ID spares every restore a pass over the file (a quarter of
@@ -55,16 +52,13 @@ int snapshot_image_id(const char *path, const struct elf_image *img,
      * what the snapshot holds is checked as untrusted either way.
      */
     if (img->build_id_len > 0) {
-        close(fd);
         *hash = snapfile_hash(img->build_id, img->build_id_len);
         return 0;
     }
     /* Mapped, not read: the page cache serves every restore at once. */
     void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    int e = errno;
-    close(fd);
     if (p == MAP_FAILED)
-        return why_fail(why, "%s: mmap: %s", path, strerror(e));
+        return why_fail(why, "%s: mmap: %s", path, strerror(errno));
     *hash = snapfile_hash(p, *size);
     munmap(p, (size_t)st.st_size);
     return 0;
@@ -82,7 +76,12 @@ int snapshot_prepare(struct vm *vm, const struct options *o, char why[WHY_MAX])
                              "KVM_CAP_IMMEDIATE_EXIT");
     static struct snapshot s;
     s.proceed = o->snapshot_continue;
-    if (snapshot_image_id(o->image, &vm->img, &s.image_hash, &s.image_size, why) < 0)
+    int fd = open(o->image, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return why_fail(why, "%s: %s", o->image, strerror(errno));
+    int rc = snapshot_image_id(fd, o->image, &vm->img, &s.image_hash, &s.image_size, why);
+    close(fd);
+    if (rc < 0)
         return -1;
     s.tsc_hz = cpu_tsc_hz(&vm->kvm, why);
     if (s.tsc_hz == 0)

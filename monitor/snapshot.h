@@ -47,12 +47,13 @@ void snapshot_end(struct vm *vm);
 int snapshot_rules(const struct vm *vm, void *seccomp_ctx);
 
 /*
- * The identity of the image at `path`, parsed as `img`, which a snapshot
- * records and a restore checks: its size, and snapfile_hash of its build ID
- * (the linker's hash of the whole file, which uhvt-cc asks for) or, for an
- * image without one, of all its bytes.  0, or -1 with `why`.
+ * The identity of the image open as `fd` (named `path` in reasons), parsed
+ * as `img`, which a snapshot records and a restore checks: its size, and
+ * snapfile_hash of its build ID (the linker's hash of the whole file, which
+ * uhvt-cc asks for) or, for an image without one, of all its bytes.  0, or
+ * -1 with `why`.
  */
-int snapshot_image_id(const char *path, const struct elf_image *img,
+int snapshot_image_id(int fd, const char *path, const struct elf_image *img,
                       uint64_t *hash, uint64_t *size, char why[WHY_MAX]);
 
 #endif

@@ -310,8 +310,6 @@ static int stack_work(void)
 void tcpip_wait(uint64_t deadline_ns)
 {
     if (!cfg.up) {
-        if (clock_monotonic() < deadline_ns && snapshot_idle())
-            return;
         clock_sleep_until(deadline_ns);
         return;
     }
